@@ -121,6 +121,8 @@ def _read_archive(raw, name: str, total: int | None, progress: Progress | None) 
         stream = io.BufferedReader(counted, READ_CHUNK)
         head = stream.peek(BLOCK)[:BLOCK]
         kind = sniff(head)
+        if not head:
+            raise TarFormatError("the file is empty")
         if kind in ("gzip", "zstd"):  # e.g. `docker save IMAGE | gzip > image.tar.gz`
             stream = open_tar_stream(kind, stream)
         elif kind != "tar":
