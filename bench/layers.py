@@ -41,8 +41,8 @@ def ensure_image(tag: str) -> None:
         subprocess.run(["docker", "build", "-q", "-t", tag, ctx], check=True)
 
 
-def timed(cmd: list[str], stdout) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child run to completion."""
+def timed(cmd: list[str], stdout) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes) and CPU seconds (user + sys) of one child run."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -50,7 +50,7 @@ def timed(cmd: list[str], stdout) -> tuple[float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -69,14 +69,17 @@ def main() -> int:
         ).stdout
     )
     workbench = [sys.executable, "-m", "workbench", "layers", args.image]
-    runs: dict[str, list[tuple[float, int]]] = {"docker save": [], "workbench layers": []}
+    runs: dict[str, list[tuple[float, int, float]]] = {"docker save": [], "workbench layers": []}
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "wb") as null:
-        out = str(Path(tmp) / "layers.json")
-        timed(["docker", "save", args.image], null)  # warm the page cache once
-        for _ in range(args.repeat):  # interleaved, so both see the same machine load
-            runs["docker save"].append(timed(["docker", "save", args.image], null))
-            runs["workbench layers"].append(timed([*workbench, "--json", out], null))
-    ref = statistics.median(t for t, _ in runs["docker save"])
+        commands = {
+            "docker save": ["docker", "save", args.image],
+            "workbench layers": [*workbench, "--json", str(Path(tmp) / "layers.json")],
+        }
+        timed(commands["docker save"], null)  # warm the page cache once
+        for i in range(args.repeat):  # interleaved ABBA, so both see the same machine load
+            for name in commands if i % 2 == 0 else reversed(commands):
+                runs[name].append(timed(commands[name], null))
+    ref = statistics.median(t for t, _, _ in runs["docker save"])
     print(f"image {args.image}: {size / 1e6:.1f} MB (engine size), {args.repeat} runs each")
     print(
         f"{'command':<18} {'median s':>9} {'min s':>7} {'max s':>7} {'ratio':>6} {'peak RSS':>10}"
