@@ -82,21 +82,20 @@ def main() -> int:
     ref = statistics.median(t for t, _, _ in runs["docker save"])
     print(f"image {args.image}: {size / 1e6:.1f} MB (engine size), {args.repeat} runs each")
     print(
-        f"{'command':<18} {'median s':>9} {'min s':>7} {'max s':>7} {'ratio':>6} {'peak RSS':>10}"
+        f"{'command':<18} {'median s':>9} {'min s':>7} {'max s':>7} {'ratio':>6}"
+        f" {'CPU s':>6} {'peak RSS':>10}"
     )
     for name, samples in runs.items():
-        times = [t for t, _ in samples]
+        times = [t for t, _, _ in samples]
         med = statistics.median(times)
-        rss = max(r for _, r in samples)
+        rss = max(r for _, r, _ in samples)
+        cpu = statistics.median(c for _, _, c in samples)
         print(
             f"{name:<18} {med:>9.2f} {min(times):>7.2f} {max(times):>7.2f} "
-            f"{med / ref:>5.2f}x {rss / 2**20:>8.0f} MB"
+            f"{med / ref:>5.2f}x {cpu:>6.2f} {rss / 2**20:>7.0f} MB"
         )
-    verdict = (
-        "within"
-        if statistics.median(t for t, _ in runs["workbench layers"]) <= 1.25 * ref
-        else "OVER"
-    )
+    ours = statistics.median(t for t, _, _ in runs["workbench layers"])
+    verdict = "within" if ours <= 1.25 * ref else "OVER"
     print(f"target <= 1.25x docker save: {verdict}")
     return 0
 

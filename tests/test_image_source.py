@@ -17,6 +17,7 @@ from layer_archives import (
     scenario_layers,
 )
 
+from workbench.core.engine_stream import ChunkedBody
 from workbench.core.errors import WorkbenchError
 from workbench.core.image_source import load_image
 from workbench.core.tarstream import TarFormatError, iter_tar, sniff
@@ -151,3 +152,14 @@ def test_missing_path_and_missing_oci_dir_layer(tmp_path, layers):
     blob.unlink()
     with pytest.raises(WorkbenchError, match="missing"):
         load_image(str(directory))
+
+
+def test_chunked_body_decoding():
+    payload = bytes(range(256)) * 500
+    pieces = [payload[i : i + 7000] for i in range(0, len(payload), 7000)]
+    wire = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\nX-T: 1\r\n\r\n"
+    body = io.BufferedReader(ChunkedBody(io.BufferedReader(io.BytesIO(wire))), 1 << 16)
+    assert body.read() == payload
+    cut = io.BufferedReader(ChunkedBody(io.BufferedReader(io.BytesIO(wire[:9000]))))
+    with pytest.raises(EOFError):
+        cut.read()

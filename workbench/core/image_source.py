@@ -11,18 +11,18 @@ from __future__ import annotations
 import io
 import json
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import zstandard
 
+from workbench.core.engine_stream import engine_export
 from workbench.core.errors import WorkbenchError
 from workbench.core.layerscan import LayerScan, normalize, scan_layer
 from workbench.core.tarstream import (
     BLOCK,
     READ_CHUNK,
-    ChunkReader,
     Prefixed,
     TarFormatError,
     iter_tar,
@@ -57,40 +57,9 @@ def load_image(spec: str, progress: Progress | None = None) -> ImageLayers:
             return _read_archive(raw, spec, path.stat().st_size, progress)
     if spec.endswith(ARCHIVE_SUFFIXES) or spec.startswith(("/", "./", "../")):
         raise WorkbenchError(f"{spec}: no such file; pass an image archive, OCI dir or image name")
-    chunks, size = _engine_stream(spec)
-    return _read_archive(ChunkReader(chunks), spec, size, progress)
-
-
-def _engine_stream(name: str) -> tuple[Iterable[bytes], int | None]:
-    """The engine's ``save`` stream for ``name`` and the image size it reports."""
-    import docker  # imported here: archives and directories need no engine
-
-    try:
-        client = docker.from_env()
-        image = client.images.get(name)
-    except docker.errors.ImageNotFound:
-        raise WorkbenchError(
-            f"{name}: no such file, and the Docker engine has no image of that name;"
-            " build it first or pass a `docker save` archive"
-        ) from None
-    except docker.errors.DockerException as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WorkbenchError(
-            f"{name}: no such file, and the Docker engine cannot be asked ({reason});"
-            " start it (scripts/provision-docker.sh) or pass an archive"
-        ) from None
-    return _engine_chunks(image, name), image.attrs.get("Size")
-
-
-def _engine_chunks(image, name: str) -> Iterable[bytes]:
-    import docker
-    import requests
-
-    try:
-        yield from image.save(chunk_size=READ_CHUNK)
-    except (docker.errors.DockerException, requests.RequestException) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WorkbenchError(f"{name}: the engine's image export failed ({reason})") from None
+    raw, size = engine_export(spec)
+    with raw:
+        return _read_archive(raw, spec, size, progress)
 
 
 class _Counting(io.RawIOBase):
