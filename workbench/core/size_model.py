@@ -220,13 +220,13 @@ def dists_from_index(
     return out
 
 
-def _snapshot_name(azure_cli: str, target: Target) -> str:
+def snapshot_name(azure_cli: str, target: Target) -> str:
     return f"sizes-{azure_cli}-{target.key}.json.gz"
 
 
 def load_snapshot(azure_cli: str, target: Target) -> SizeModel | None:
     """The embedded snapshot for this version and target, if one ships."""
-    ref = resources.files("workbench.data") / _snapshot_name(azure_cli, target)
+    ref = resources.files("workbench.data") / snapshot_name(azure_cli, target)
     if not ref.is_file():
         return None
     data = json.loads(gzip.decompress(ref.read_bytes()))
