@@ -2,8 +2,9 @@
 """Regenerate the shipped knowledge base: workbench/data/knowledge-<VERSION>.json.gz.
 
 Usage: scripts/regen_knowledge.py [--azure-cli VERSION] [--wheels DIR]
-The azure-cli closure's wheels are fetched with the machine's pip into DIR/<VERSION>/
-(default: a directory under the user cache) and read statically; nothing is imported.
+Inputs come from the size engine (resolver, wheel cache, file lists); with --wheels DIR the
+closure's wheels are fetched with the machine's pip into DIR/<VERSION>/ instead. Everything is
+read statically; nothing of azure-cli is imported.
 """
 
 from __future__ import annotations
@@ -16,20 +17,19 @@ from pathlib import Path
 from workbench.core.knowledge import (
     DATA_DIR,
     EMBEDDED_VERSION,
-    cache_dir,
     data_file_name,
     write_data,
 )
 from workbench.core.knowledge_build import build_knowledge
-from workbench.core.knowledge_sources import PipDownloadSources
+from workbench.core.knowledge_sources import PipDownloadSources, SizeEngineSources
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--azure-cli", default=EMBEDDED_VERSION, metavar="VERSION")
-    parser.add_argument("--wheels", type=Path, default=cache_dir() / "wheels", metavar="DIR")
+    parser.add_argument("--wheels", type=Path, metavar="DIR", help="use pip download into DIR")
     args = parser.parse_args()
-    sources = PipDownloadSources(args.wheels)
+    sources = PipDownloadSources(args.wheels) if args.wheels else SizeEngineSources()
     started = time.perf_counter()
     cli_wheel, core_wheel = sources.wheels(args.azure_cli)
     data = build_knowledge(cli_wheel, core_wheel, sources.dist_files(args.azure_cli))

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from workbench.core import cache
 from workbench.core.errors import WorkbenchError
 
 EMBEDDED_VERSION = "2.91.0"
@@ -162,8 +161,7 @@ class Knowledge:
 # loading ------------------------------------------------------------------------------------
 def cache_dir() -> Path:
     """Directory for built knowledge of other versions."""
-    root = os.environ.get("WORKBENCH_CACHE_DIR") or platformdirs.user_cache_dir("workbench")
-    return Path(root) / "knowledge"
+    return cache.cache_dir() / "knowledge"
 
 
 def data_file_name(version: str) -> str:
@@ -194,7 +192,7 @@ def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledg
     """Knowledge of azure-cli ``version``: shipped, cached, or built now from its wheels.
 
     ``sources`` (a ``knowledge_sources.KnowledgeSources``) supplies wheels and file lists for a
-    build; by default they are downloaded with pip into the cache directory.
+    build; by default the size engine's resolver, wheel cache and file lists.
     """
     if not _VERSION_RE.match(version):
         raise WorkbenchError(f"'{version}' is not an azure-cli version (expected e.g. 2.91.0)")
@@ -207,9 +205,9 @@ def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledg
                     raise WorkbenchError(f"shipped knowledge {path} is damaged: {exc}") from exc
                 path.unlink(missing_ok=True)  # a damaged cache entry: rebuild it
     from workbench.core.knowledge_build import build_knowledge
-    from workbench.core.knowledge_sources import PipDownloadSources
+    from workbench.core.knowledge_sources import SizeEngineSources
 
-    sources = sources or PipDownloadSources(cache_dir() / "wheels")
+    sources = sources or SizeEngineSources()
     cli_wheel, core_wheel = sources.wheels(version)
     data = build_knowledge(cli_wheel, core_wheel, sources.dist_files(version))
     write_data(data, cache_dir() / data_file_name(version))

@@ -1,8 +1,9 @@
 """Where the builder's inputs come from: the two azure-cli wheels and the closure's file lists.
 
-``PipDownloadSources`` gets them with the machine's own ``pip download`` (its index
-configuration, no host names here) into a directory; the size engine's wheel cache and
-``SizeModel.files_of`` can replace it behind the same ``KnowledgeSources`` protocol.
+``SizeEngineSources`` (the default) uses the size engine: the resolver's URLs, the
+content-addressed wheel cache (``fetch_wheel``) and ``SizeModel.files_of``.
+``PipDownloadSources`` gets whole wheels with the machine's own ``pip download`` into a
+directory instead (handy to inspect them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,34 @@ class KnowledgeSources(Protocol):
     def dist_files(self, version: str) -> Mapping[str, Iterable[str]]:
         """Distribution -> installed paths, for every distribution azure-cli may pull in."""
         ...
+
+
+class SizeEngineSources:
+    """Inputs through the size engine, for ``target`` (default: the default base image)."""
+
+    def __init__(self, target=None) -> None:
+        from workbench.core.target import DEFAULT_BASE_IMAGE, Target
+
+        self.target = target or Target.from_image(DEFAULT_BASE_IMAGE)
+
+    def wheels(self, version: str) -> tuple[Path, Path]:
+        from workbench.core.resolve import resolve
+        from workbench.core.wheels import fetch_wheel
+
+        found = {r.name: r for r in resolve([f"azure-cli=={version}"], self.target)}
+        pair = []
+        for name in ("azure-cli", "azure-cli-core"):
+            dist = found.get(name)
+            if dist is None or not dist.is_wheel:
+                raise WorkbenchError(f"no {name} {version} wheel on the package index")
+            pair.append(fetch_wheel(dist.url, dist.sha256))
+        return pair[0], pair[1]
+
+    def dist_files(self, version: str) -> dict[str, list[str]]:
+        from workbench.core.size_model import load_size_model
+
+        model = load_size_model(self.target, version)
+        return {name: list(model.files_of(name)) for name in model.names()}
 
 
 def _wheel_name(path: Path) -> tuple[str, str]:
