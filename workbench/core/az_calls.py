@@ -120,7 +120,8 @@ class ScriptScan:
             key = (command.start_byte, command.end_byte)
             if key in self.forward_sites or self._is_skipped(command):
                 continue
-            self._run(self._toks(command), command, 0, ())
+            for segment in self._segments(command):
+                self._run(segment, command, 0, ())
         self._report_uncalled_forwarders()
         self._report_syntax_errors()
         return self
@@ -132,6 +133,25 @@ class ScriptScan:
             return []
         head = name.named_children[0] if name.named_children else name
         return [Tok.of(head)] + [Tok.of(a) for a in command.children_by_field_name("argument")]
+
+    def _segments(self, command: Node) -> list[list[Tok]]:
+        """The command's words, split where tree-sitter-bash ran on past an unescaped newline.
+
+        tree-sitter-bash 0.25 sometimes swallows the next line into the arguments of the last
+        command of a pipeline (``a | b | head -n 3`` NEWLINE ``az x && y``); bash does not.
+        """
+        segments: list[list[Tok]] = [[]]
+        previous: Node | None = None
+        for tok in self._toks(command):
+            gap = self.source[previous.end_byte : tok.node.start_byte] if previous else b""
+            raw = tok.node.text
+            if re.search(rb"(?<!\\)\n", gap) or raw.startswith(b"\n"):
+                segments.append([])
+                if raw.startswith(b"\n"):
+                    tok = Tok(tok.node, tok.text.lstrip(), tok.literal)
+            segments[-1].append(tok)
+            previous = tok.node
+        return [s for s in segments if s]
 
     def _alternatives(self, tok: Tok) -> list[list[Tok]] | None:
         """The word lists a token can stand for, statically; None when unknown."""
@@ -294,7 +314,7 @@ class ScriptScan:
                     break
                 heads = [h + a for h in heads for a in alts][:MAX_ALTERNATIVES]
             end += 1
-        line, call_text = self._locate(az.node, site)
+        line, call_text = self._locate(az.node, rest[-1].node if rest else az.node, site)
         for head in heads:
             words, stopped = [], cut
             for tok in head:
@@ -312,11 +332,11 @@ class ScriptScan:
                 AzCall(self.file, line, tuple(words), tuple(args), call_text, stopped, via)
             )
 
-    def _locate(self, node: Node, site: Node) -> tuple[int, str]:
-        """Line and one-line text of a call whose program word is ``node`` in command ``site``."""
-        if _within(node, site):
-            raw = self.source[node.start_byte : site.end_byte].decode("utf-8", "replace")
-            return self.line_offset + node.start_point.row + 1, one_line(raw)
+    def _locate(self, first: Node, last: Node, site: Node) -> tuple[int, str]:
+        """Line and one-line text of a call from word ``first`` to ``last`` in command ``site``."""
+        if _within(first, site) and _within(last, site) and first.start_byte <= last.start_byte:
+            raw = self.source[first.start_byte : last.end_byte].decode("utf-8", "replace")
+            return self.line_offset + first.start_point.row + 1, one_line(raw)
         return self.line_offset + site.start_point.row + 1, one_line(text(site))
 
     def _unresolve(self, node: Node, site: Node, reason: str) -> None:
