@@ -83,6 +83,24 @@ def _enclosing_function(node: Node) -> Node | None:
     return parent
 
 
+# What may stand directly in an ERROR node without being the error itself.
+_WHOLE = frozenset(
+    {
+        "command", "pipeline", "list", "redirected_statement", "variable_assignment",
+        "variable_assignments", "declaration_command", "unset_command", "if_statement",
+        "for_statement", "c_style_for_statement", "while_statement", "case_statement",
+        "function_definition", "compound_statement", "subshell", "test_command",
+        "negated_command", "comment", "do_group", "elif_clause", "else_clause", "case_item",
+        "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case",
+        "esac", "select", "function", ";", ";;", "&", "&&", "||", "|", "{", "}", "\n",
+    }
+)  # fmt: skip
+
+
+def _is_stray(node: Node) -> bool:
+    return node.type not in _WHOLE and node.type != "string_content"
+
+
 def _within(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte < outer.end_byte
 
@@ -257,15 +275,15 @@ class ScriptScan:
 
     def _shell_string_source(self, node: Node) -> str | None:
         """Text of a `-c` script; None when it is built at run time."""
-        if node.type == "raw_string":
-            return display(node)
-        if node.type == "string":
-            if any(
-                c.type in ("command_substitution", "process_substitution") for c in node.children
-            ):
-                return None  # run by the outer shell; its calls are found there
-            return text(node)[1:-1]
-        return display(node) if is_literal(node) else None
+        values = static_values(node, self.scope.values)
+        if values is not None and len(values) == 1:
+            return values[0]
+        if node.type != "string":
+            return None
+        if any(c.type in ("command_substitution", "process_substitution") for c in node.children):
+            return None  # run by the outer shell first; its calls are found there
+        inner = text(node)[1:-1]
+        return None if inner.lstrip().startswith("$") else inner  # program known at run time
 
     def _run_find_exec(self, rest: list[Tok], site: Node, depth: int, via) -> None:
         """`find . -exec az ... {} \\;`: each -exec segment is a command."""
@@ -449,15 +467,19 @@ class ScriptScan:
             if not any(_within(node, o) for o in outer):
                 outer.append(node)
         for node in outer:
-            first, last = node.start_point.row, node.end_point.row
-            self.error_lines.update(range(self.line_offset + first, self.line_offset + last + 1))
-            span = f"line {first + 1}" if first == last else f"lines {first + 1}-{last + 1}"
+            stray = sorted({c.start_point.row for c in node.children if _is_stray(c)})
+            self.error_lines.update(self.line_offset + row for row in stray)
+            first = stray[0] if stray else node.start_point.row
+            first_text = self.source.split(b"\n")[first].decode("utf-8", "replace")
+            last = node.end_point.row - (node.end_point.column == 0)
+            span = f"lines {node.start_point.row + 1}-{max(last, first) + 1}"
             self.unresolved.append(
                 Unresolved(
                     self.file,
                     self.line_offset + first + 1,
-                    one_line(text(node).split("\n", 1)[0])[:120],
-                    f"syntax error in {span}: bash cannot parse it; az calls there may be missed",
+                    one_line(first_text)[:120],
+                    f"syntax error near here: bash cannot parse it; az calls in {span} "
+                    "may be missed",
                 )
             )
         for node in self.found.get("missing", ()):
