@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
@@ -50,17 +52,30 @@ _MENTIONS_AZ = re.compile(r"(?<![A-Za-z0-9.-])az(?![A-Za-z0-9.-])", re.I)
 _SHELL_C = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
 
 
-@dataclass(frozen=True)
 class Tok:
-    """One shell word of a command: its node, its text (placeholders for expansions)."""
+    """One shell word of a command: its node, its text (placeholders for expansions).
 
-    node: Node
-    text: str
-    literal: bool
+    ``text`` and ``literal`` are worked out on first use: most words are never looked at.
+    """
 
-    @classmethod
-    def of(cls, node: Node) -> Tok:
-        return cls(node, display(node), is_literal(node))
+    __slots__ = ("_literal", "_text", "node")
+
+    def __init__(self, node: Node, text: str | None = None, literal: bool | None = None) -> None:
+        self.node = node
+        self._text = text
+        self._literal = literal
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = display(self.node)
+        return self._text
+
+    @property
+    def literal(self) -> bool:
+        if self._literal is None:
+            self._literal = is_literal(self.node)
+        return self._literal
 
 
 @dataclass(frozen=True)
@@ -74,13 +89,6 @@ class _Forwarder:
 
 def _program(tok: Tok) -> str:
     return tok.text.rsplit("/", 1)[-1]
-
-
-def _enclosing_function(node: Node) -> Node | None:
-    parent = node.parent
-    while parent is not None and parent.type != "function_definition":
-        parent = parent.parent
-    return parent
 
 
 # What may stand directly in an ERROR node without being the error itself.
@@ -128,6 +136,7 @@ class ScriptScan:
         self.forwarders: dict[str, _Forwarder] = {}
         self.forward_sites: dict[tuple[int, int], str] = {}
         self.skipped: list[tuple[int, int]] = []
+        self._function_of: dict[tuple[int, int], Node] | None = None
 
     # -- entry point -------------------------------------------------------------------
     def run(self) -> ScriptScan:
@@ -138,11 +147,35 @@ class ScriptScan:
             key = (command.start_byte, command.end_byte)
             if key in self.forward_sites or self._is_skipped(command):
                 continue
+            if self._cannot_run_az(command):
+                continue
             for segment in self._segments(command):
                 self._run(segment, command, 0, ())
         self._report_uncalled_forwarders()
         self._report_syntax_errors()
         return self
+
+    def _enclosing_function(self, node: Node) -> Node | None:
+        """The innermost function definition around command ``node``, if any."""
+        if self._function_of is None:
+            self._function_of = {}
+            commands = self.found.get("command", [])
+            starts = [c.start_byte for c in commands]
+            for fn in self.found.get("function", ()):  # outer before inner: inner wins
+                first = bisect.bisect_left(starts, fn.start_byte)
+                last = bisect.bisect_left(starts, fn.end_byte)
+                for command in commands[first:last]:
+                    self._function_of[command.start_byte, command.end_byte] = fn
+        return self._function_of.get((node.start_byte, node.end_byte))
+
+    def _cannot_run_az(self, command: Node) -> bool:
+        """Cheap pre-check: no `az`, no expansion and no function of ours in the command."""
+        raw = self.source[command.start_byte : command.end_byte]
+        if b"az" in raw or b"$" in raw or b"`" in raw:
+            return False
+        name = command.child_by_field_name("name")
+        program = text(name).rsplit("/", 1)[-1] if name is not None else ""
+        return program not in self.forwarders and program not in self.runners
 
     # -- words ---------------------------------------------------------------------------
     def _toks(self, command: Node) -> list[Tok]:
@@ -150,7 +183,7 @@ class ScriptScan:
         if name is None:
             return []
         head = name.named_children[0] if name.named_children else name
-        return [Tok.of(head)] + [Tok.of(a) for a in command.children_by_field_name("argument")]
+        return [Tok(head)] + [Tok(a) for a in command.children_by_field_name("argument")]
 
     def _segments(self, command: Node) -> list[list[Tok]]:
         """The command's words, split where tree-sitter-bash ran on past an unescaped newline.
@@ -158,9 +191,12 @@ class ScriptScan:
         tree-sitter-bash 0.25 sometimes swallows the next line into the arguments of the last
         command of a pipeline (``a | b | head -n 3`` NEWLINE ``az x && y``); bash does not.
         """
+        toks = self._toks(command)
+        if command.start_point.row == command.end_point.row:
+            return [toks]
         segments: list[list[Tok]] = [[]]
         previous: Node | None = None
-        for tok in self._toks(command):
+        for tok in toks:
             gap = self.source[previous.end_byte : tok.node.start_byte] if previous else b""
             raw = tok.node.text
             if re.search(rb"(?<!\\)\n", gap) or raw.startswith(b"\n"):
@@ -180,7 +216,7 @@ class ScriptScan:
             elements = self.scope.array_elements(array)
             if elements is None:
                 return None
-            return [[Tok.of(e) for e in alt] for alt in elements]
+            return [[Tok(e) for e in alt] for alt in elements]
         values = static_values(tok.node, self.scope.values)
         if values is None:
             return None
@@ -239,7 +275,7 @@ class ScriptScan:
             for alt in alts[:MAX_ALTERNATIVES]:
                 self._run(alt + rest, site, depth + 1, step)
             return
-        if all_args_expansion(head.node) is not None and _enclosing_function(site) is not None:
+        if all_args_expansion(head.node) is not None and self._enclosing_function(site) is not None:
             return  # `"$@"` in a runner function: resolved at its call sites
         start = self._first(rest)
         if start is not None:  # an unknown prefix such as `$SUDO az ...`
@@ -377,7 +413,7 @@ class ScriptScan:
         while changed:
             changed = False
             for command in self.found.get("command", ()):
-                fn = _enclosing_function(command)
+                fn = self._enclosing_function(command)
                 key = (command.start_byte, command.end_byte)
                 if fn is None or key in self.forward_sites:
                     continue
@@ -405,24 +441,25 @@ class ScriptScan:
         return False
 
     def _shift_count(self, fn: Node, before: Node) -> int:
+        """How many arguments `shift` drops in function ``fn`` before command ``before``."""
         count = 0
         for command in self.found.get("command", ()):
-            if not _within(command, fn) or command.start_byte >= before.start_byte:
+            if command.start_byte >= before.start_byte:
+                break
+            if command.start_byte < fn.start_byte or not text(command).startswith("shift"):
                 continue
             toks = self._toks(command)
-            if toks and toks[0].text == "shift":
+            if toks[0].text == "shift":
                 count += int(toks[1].text) if len(toks) > 1 and toks[1].text.isdigit() else 1
         return count
 
     def _report_uncalled_forwarders(self) -> None:
-        called = {
-            tok.text
-            for command in self.found.get("command", ())
-            for tok in self._toks(command)
-            if tok.literal
-        }
+        if not self.forwarders:
+            return
+        names = "|".join(re.escape(name) for name in self.forwarders).encode()
+        mentions = Counter(re.findall(rb"(?<![\w./-])(" + names + rb")(?![\w./-])", self.source))
         for (start, _end), name in self.forward_sites.items():
-            if name in self.forwarders and name not in called:
+            if name in self.forwarders and mentions[name.encode()] < 2:
                 site = next(c for c in self.found["command"] if c.start_byte == start)
                 self._unresolve(
                     site, site, f"function {name} runs az with its arguments; nothing here calls it"
