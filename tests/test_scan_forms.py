@@ -135,6 +135,11 @@ POSITIVE = [
     ),
     case("unknown prefix variable", "$RUNNER az bicep install\n", "1 bicep install"),
     case("full path", "/usr/bin/az extension list\n", "1 extension list"),
+    case(
+        "python -m azure.cli through a variable",
+        'AZ_CMD="/opt/venv/bin/python3 -m azure.cli"\n$AZ_CMD group create -n rg -l westeurope\n',
+        "2 group create",
+    ),
     case("quoted program name", '"az" group list\n', "1 group list"),
     case("global flag first", "az --only-show-errors --debug group list\n", "1 group list"),
     case("root invocation", "az --version\naz\n", "1", "2"),

@@ -49,6 +49,7 @@ GLOBAL_FLAGS = frozenset({"--debug", "--verbose", "--only-show-errors"})
 FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 MAX_DEPTH = 8
 _MENTIONS_AZ = re.compile(r"(?<![A-Za-z0-9.-])az(?![A-Za-z0-9.-])", re.I)
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
 _SHELL_C = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
 
 
@@ -249,6 +250,8 @@ class ScriptScan:
         program = _program(head)
         if program == "az":
             self._emit(head, rest, site, via)
+        elif _PYTHON.fullmatch(program) and [t.text for t in rest[:2]] == ["-m", "azure.cli"]:
+            self._emit(head, rest[2:], site, via)  # `python -m azure.cli` is az itself
         elif program in ("command", "builtin") and rest and rest[0].text in ("-v", "-V"):
             return  # `command -v az`: looks az up, does not run it
         elif program in WRAPPERS or program in self.runners:
