@@ -109,10 +109,11 @@ def run_trim_script(trims, rules, ctx, argv):
     the files present (before pip runs) and ``--before FILE`` leaves those files alone, so a
     system-mode trim never deletes the base image's own files (that would add whiteouts, not
     save bytes). Files a removed distribution's RECORD lists outside site-packages (its
-    ``bin/`` scripts) go too. Prints one line per trim; deterministic (sorted walk).
+    ``bin/`` scripts, inside the environment's prefix) go too. Prints one line per trim; deterministic (sorted walk).
     """
     import argparse
     import os
+    import sys
     import sysconfig
 
     parser = argparse.ArgumentParser(prog="workbench-trim")
@@ -150,12 +151,14 @@ def run_trim_script(trims, rules, ctx, argv):
         print(f"workbench-trim: {name}: {len(hits)} files, {size} bytes")
         removed |= hits
     outside = set()
+    prefix = os.path.normpath(args.root + sys.prefix) + os.sep
     for p in removed:
         if p.endswith(".dist-info/RECORD"):
             for line in (read(p) or "").splitlines():
                 entry = line.split(",", 1)[0]
-                if entry.startswith("../"):
-                    outside.add(os.path.normpath(os.path.join(site, os.path.dirname(p), entry)))
+                path = os.path.normpath(os.path.join(site, entry))
+                if entry.startswith("../") and path.startswith(prefix):
+                    outside.add(path)
     dirs = set()
     for p in sorted(removed):
         os.remove(os.path.join(site, p))
