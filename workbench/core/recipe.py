@@ -218,7 +218,9 @@ class Recipe:
             doc = tomlkit.parse(text)
         except ParseError as exc:
             message = re.sub(r" at line \d+ col \d+$", "", str(exc))
-            raise WorkbenchError(f"{where}:{exc.line}:{exc.col}: invalid TOML: {message}") from None
+            raise WorkbenchError(
+                f"{where}:{exc.line}:{exc.col + 1}: invalid TOML: {message}"
+            ) from None
         recipe = _from_data(doc.unwrap(), where)
         recipe.path = path
         recipe._doc = doc
@@ -227,8 +229,14 @@ class Recipe:
 
     def to_toml(self) -> str:
         """The recipe as TOML; a loaded recipe keeps its comments and layout."""
-        doc = self._doc if self._doc is not None else _template()
-        _sync_table(doc, _to_toml_data(self))
+        data = _to_toml_data(self)
+        if self._doc is None:
+            doc = _template()
+        else:  # a hand-written file stays as terse as it was: no defaults added
+            doc = self._doc
+            defaults = _to_toml_data(Recipe())
+            data = {k: v for k, v in data.items() if k in doc or v != defaults[k]}
+        _sync_table(doc, data)
         return tomlkit.dumps(doc)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
@@ -300,7 +308,7 @@ def _check_keys(data: dict, schema: dict, where: str, prefix: str = "") -> None:
     for key, value in data.items():
         if key not in schema:
             raise WorkbenchError(
-                f"{where}: unknown key {prefix}{key!r} (known: {', '.join(schema)})"
+                f"{where}: unknown key '{prefix}{key}' (known: {', '.join(schema)})"
             )
         if not isinstance(value, schema[key]):
             raise WorkbenchError(f"{where}: {prefix}{key} must be {_TYPE_NAMES[schema[key]]}")
