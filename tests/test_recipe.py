@@ -175,7 +175,7 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
 
 
 def test_init_rejects_missing_scripts_and_empty_selections(tmp_path):
-    with pytest.raises(WorkbenchError, match="script nope.sh not found"):
+    with pytest.raises(WorkbenchError, match=r"script nope\.sh not found"):
         run_init(["--script", "nope.sh", "-o", str(tmp_path / "w.toml")])
     with pytest.raises(WorkbenchError, match="no packages"):
         run_init(["-o", str(tmp_path / "w.toml")])

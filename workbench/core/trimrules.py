@@ -109,7 +109,8 @@ def run_trim_script(trims, rules, ctx, argv):
     the files present (before pip runs) and ``--before FILE`` leaves those files alone, so a
     system-mode trim never deletes the base image's own files (that would add whiteouts, not
     save bytes). Files a removed distribution's RECORD lists outside site-packages (its
-    ``bin/`` scripts, inside the environment's prefix) go too. Prints one line per trim; deterministic (sorted walk).
+    ``bin/`` scripts, inside the environment's prefix) go too. Prints one line per trim;
+    deterministic (sorted walk).
     """
     import argparse
     import os
