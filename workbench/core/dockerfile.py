@@ -291,8 +291,12 @@ class _Renderer:
         if "no-compile" in self.trims:
             env.append("PYTHONDONTWRITEBYTECODE=1")
         if env:
+            on_path = ["az"] * (self.r.mode != "system") + ["azcopy"] * bool(self.r.azcopy)
+            why = [f"{' and '.join(on_path)} on PATH"] if on_path else []
+            if "no-compile" in self.trims:
+                why.append("no .pyc written at run time either (no-compile)")
             lines += [
-                "# az (and azcopy) on PATH; with no-compile, az writes no .pyc at run time.",
+                f"# {'; '.join(why)}.",
                 "ENV " + f" \\\n{_INDENT}".join(env),
                 "",
             ]
