@@ -246,3 +246,68 @@ def test_context_writes_without_losing_user_files(tmp_path):
     assert (out / "workbench-build/trim.py").is_file() and (out / "tag-disks.sh").is_file()
     ctx.write(tmp_path)  # into the recipe's own folder: the script is left as it is
     assert not (tmp_path / "tag-disks.sh.bak").exists()
+
+
+# ---- CLI over the embedded size snapshot (offline) -----------------------------------------
+def run_cli(argv, capsys):
+    import argparse
+
+    from workbench.cli import dockerfile as dockerfile_cli
+
+    parser = argparse.ArgumentParser()
+    dockerfile_cli.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["dockerfile", *argv])
+    code = args.run(args)
+    return code, capsys.readouterr().out
+
+
+def test_cli_resolves_with_the_size_engine_and_writes_the_context(tmp_path, capsys):
+    recipe = make_recipe(tmp_path, base="python:3.11-slim-bookworm", trims=["no-compile"])
+    recipe.save()
+    code, out = run_cli(["--recipe", str(recipe.path), "--offline"], capsys)
+    assert code == 0 and "--no-deps azure-cli==2.91.0" in out
+    assert re.search(r"azure-mgmt-compute==\d", out) and re.search(r"msal==\d", out)
+    code, out = run_cli(
+        ["--recipe", str(recipe.path), "--offline", "--lock", "-o", str(tmp_path / "b/Dockerfile")],
+        capsys,
+    )
+    lock = (tmp_path / "b/workbench-build/requirements.lock").read_text()
+    assert code == 0 and "azure-cli==2.91.0 --hash=sha256:" in lock
+    assert "--require-hashes" in (tmp_path / "b/Dockerfile").read_text()
+
+
+# ---- a real build on the local Debian base --------------------------------------------------
+@pytest.mark.docker
+@pytest.mark.network
+def test_multistage_build_with_ca_and_all_trims(tmp_path, docker_client, base_image):
+    """azure-cli + core only, trimmed to the profile/util modules: `az rest --help` works, and
+    neither pip nor the CA bundle is anywhere in the final image."""
+    ca = os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")
+    recipe = make_recipe(
+        tmp_path,
+        base=base_image,
+        family="apt",
+        mode="multistage",
+        trims=ALL,
+        runtime_packages=[],
+        packages=[Package("azure-cli-core")],
+        pip=PipSettings(ca_bundle=ca),
+    )
+    context = TrimContext(modules=frozenset({"profile", "util"}))
+    ctx = build_context(recipe, Resolution({"azure-cli-core": "2.91.0"}), context)
+    assert lint(ctx) == []
+    ctx.write(tmp_path / "ctx")
+    image, _ = docker_client.images.build(path=str(tmp_path / "ctx"), rm=True, forcerm=True)
+    try:
+        assert image.labels["dev.workbench.recipe.sha256"] == recipe.digest()
+        check = (
+            "set -e; az rest --help >/dev/null; ls /opt/az/lib/python3.11/site-packages/"
+            "azure/cli/command_modules; test ! -e /opt/az/bin/pip; "
+            "test -z \"$(find / -xdev -name 'pip-ca.pem')\"; "
+            "test -z \"$(find /opt/az -name pip -o -name 'pip-*')\"; "
+            "test -z \"$(find /opt/az -name '*.pyc')\"; echo ok"
+        )
+        out = docker_client.containers.run(image.id, ["bash", "-c", check], remove=True).decode()
+        assert out.split() == ["__init__.py", "profile", "util", "ok"]
+    finally:
+        docker_client.images.remove(image.id, force=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from workbench.core.dockerfile import Resolution, build_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe import Recipe
+from workbench.core.size_model import load_size_model
 from workbench.core.trims import TrimContext
 
 
@@ -30,6 +31,11 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("--trim-context", metavar="JSON", help="TrimContext JSON (default: analysis)")
     p.add_argument("--offline", action="store_true", help="use cached/embedded data only")
+    p.add_argument(
+        "--lock",
+        action="store_true",
+        help="install from a hashed lock of the resolved files (pip --require-hashes)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
 
@@ -40,7 +46,7 @@ def run(args) -> int:
     resolution = (
         Resolution.from_json(_read_json(args.resolution))
         if args.resolution
-        else resolve(recipe, offline=args.offline)
+        else resolve(recipe, offline=args.offline, lock=args.lock)
     )
     context = (
         TrimContext.from_json(_read_json(args.trim_context))
@@ -66,16 +72,10 @@ def run(args) -> int:
     return 0
 
 
-def resolve(recipe: Recipe, offline: bool = False) -> Resolution:
+def resolve(recipe: Recipe, offline: bool = False, lock: bool = False) -> Resolution:
     """Exact versions for the recipe's packages from the size engine's model."""
-    try:
-        from workbench.core.estimate import load_size_model
-    except ImportError:
-        raise WorkbenchError(
-            "the size engine is not available in this build; pass --resolution FILE.json"
-        ) from None
     model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
-    return Resolution.from_estimate(model.estimate([p.name for p in recipe.packages]))
+    return Resolution.from_size_model(model, [p.name for p in recipe.packages], lock=lock)
 
 
 def analysed_trim_context(recipe: Recipe) -> TrimContext | None:

@@ -62,9 +62,20 @@ class Resolution:
         return cls(data.get("versions", {}), frozenset(data.get("no_wheel", ())), data.get("lock"))
 
     @classmethod
-    def from_estimate(cls, estimate) -> Resolution:
-        """From the size engine's ``Estimate``: every package of the closure, pinned."""
-        return cls({p.name: p.version for p in estimate.packages})
+    def from_size_model(cls, model, requested, *, lock: bool = False) -> Resolution:
+        """From the size engine's model: the closure of ``requested`` (azure-cli, core and
+        their dependencies) pinned, sdist-only names flagged; with ``lock``, a hashed lock of
+        the exact files the model resolved for the target."""
+        names = [p.name for p in model.estimate(requested).packages]
+        dists = [model.dists[n] for n in names]
+        text = None
+        if lock:
+            text = "".join(f"{d.name}=={d.version} --hash=sha256:{d.sha256}\n" for d in dists)
+        return cls(
+            {d.name: d.version for d in dists},
+            frozenset(d.name for d in dists if not d.is_wheel),
+            text,
+        )
 
 
 @dataclass(frozen=True)

@@ -120,15 +120,21 @@ class Recipe:
         """``apk`` or ``apt``: explicit ``family`` or derived from the base image name."""
         return self.family or family_of(self.base)
 
-    def target_of(self, arch: str = "x86_64"):
-        """The size engine's Target for the base image, with the hand-set fields applied."""
+    def target_of(self):
+        """The size engine's Target: derived from the base image name, hand-set fields win;
+        a base whose name tells nothing needs ``[target] python`` and ``libc``."""
         from dataclasses import replace
 
-        from workbench.core.target import Target  # the size engine's module
+        from workbench.core.target import Target
 
-        target = Target.from_image(self.base, arch=self.target.arch or arch)
-        fields = {k: v for k, v in asdict(self.target).items() if v is not None}
-        return replace(target, **fields)
+        hand = {k: v for k, v in asdict(self.target).items() if v is not None}
+        arch = hand.pop("arch", "x86_64")
+        try:
+            return replace(Target.from_image(self.base, arch=arch), **hand)
+        except WorkbenchError:
+            if "python" not in hand or "libc" not in hand:
+                raise
+            return Target(hand["python"], hand["libc"], hand.get("libc_version"), arch, self.base)
 
     def to_data(self) -> dict:
         """The recipe's meaning as plain data (comments and layout left out)."""

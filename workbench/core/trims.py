@@ -174,6 +174,36 @@ def trim_savings(
     return out
 
 
+@dataclass(frozen=True)
+class BoundTrim:
+    """A trim bound to a context: the size engine's ``PathTrim`` (name, key, removes)."""
+
+    name: str
+    key: str
+    trim: Trim = field(repr=False)
+    context: dict = field(repr=False)
+
+    def removes(self, path: str) -> bool:
+        """Whether the trim deletes ``path`` (per path; trim-api-versions' whole-package
+        safety checks need the full listing and are left to the in-build script)."""
+        return bool(self.trim.rule((path,), self.context))
+
+
+def path_trims(names: Iterable[str], context: TrimContext) -> list[BoundTrim]:
+    """The path-based trims among ``names`` for ``Estimator.estimate(trims=...)``.
+
+    no-compile is not among them: it is the estimate's ``compile=False``.
+    """
+    data = context.to_json()
+    key = json.dumps(data, sort_keys=True)
+    out = []
+    for name in ordered(names):
+        if name != "no-compile":
+            TRIMS[name].check_context(context)
+            out.append(BoundTrim(name, f"{name}:{key}", TRIMS[name], data))
+    return out
+
+
 def pip_flags(names: Iterable[str]) -> tuple[str, ...]:
     """The pip install flags the trims ask for."""
     return tuple(f for n in ordered(names) for f in TRIMS[n].pip_flags)
