@@ -1,27 +1,19 @@
-"""Recall and precision of call detection on the realistic CI scripts under tests/fixtures/scripts.
+"""Recall and precision of call detection on the realistic CI scripts (tests/support/fixtures.py).
 
-Each ``<name>.expected.json`` lists, by hand, every `az` call of ``<name>.sh`` as
-``{"line": N, "path": "<full Azure CLI 2.91 command path>"}``. A found call matches an
-expected one on the same line when its ``words`` start with the path's words (the knowledge
-base then cuts ``words`` to the path).
+A found call matches an expected one on the same line when its ``words`` start with the
+path's words (the knowledge base then cuts ``words`` to the path).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from tests.support.fixtures import FIXTURES, SCRIPTS, expected_of
 from workbench.core.scan import scan_file
 
-FIXTURES = Path(__file__).parent / "fixtures" / "scripts"
-SCRIPTS = sorted(FIXTURES.glob("*.sh"))
 MIN_SCORE = 0.95
-
-
-def expected_of(script: Path) -> list[dict]:
-    return json.loads(script.with_suffix(".expected.json").read_text())
 
 
 def matches(words: tuple[str, ...], path: str) -> bool:
@@ -46,8 +38,7 @@ def score(script: Path) -> tuple[int, int, int]:
 
 def test_enough_realistic_fixtures():
     assert len(SCRIPTS) >= 8
-    for script in SCRIPTS:
-        assert script.with_suffix(".expected.json").is_file(), script.name
+    assert all(script.is_file() for script in SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
