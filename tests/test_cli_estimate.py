@@ -60,3 +60,17 @@ def test_bad_input_is_one_line(args, message, tmp_path):
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_unreachable_index_falls_back_to_the_snapshot_and_says_so(tmp_path):
+    import os
+
+    closed = "http://127.0.0.1:9/simple"  # the discard port: connection refused at once
+    env = {**os.environ, "UV_DEFAULT_INDEX": closed, "WORKBENCH_CACHE_DIR": str(tmp_path)}
+    out = _run("estimate", "semver", "--refresh", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["source"] == "snapshot"
+    assert "cannot reach the package index" in out.stderr and "using the snapshot" in out.stderr
+    out = _run("estimate", "--base", "python:3.10-alpine", env=env)
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and "cannot reach the package index" in out.stderr

@@ -77,9 +77,20 @@ def run(args: argparse.Namespace) -> int:
         print_json(estimate.to_json())
     else:
         print(render_table(estimate))
-    if estimate.source == "snapshot" and not args.json:
-        print(f"sizes from the {_SOURCES['snapshot']}", file=sys.stderr)
+    for line in notes(model.note, estimate):
+        print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+def notes(model_note: str | None, estimate: Estimate) -> list[str]:
+    """What the user must know beside the figures: fallbacks and packages with no wheel."""
+    out = [model_note] if model_note else []
+    out += [
+        f"{name} has no wheel for {estimate.target.describe()}: its size is not counted and "
+        "the image needs build deps for it"
+        for name in estimate.no_wheel
+    ]
+    return out
 
 
 def _requirement(spec: str) -> Requirement:

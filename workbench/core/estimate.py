@@ -56,6 +56,7 @@ class Estimate:
     packages: tuple[PackageEstimate, ...]
     trims: tuple[TrimEstimate, ...]
     source: str
+    no_wheel: tuple[str, ...] = ()  # in the closure but sdist-only: size unknown, needs build deps
 
     @property
     def untrimmed_bytes(self) -> int:
@@ -71,6 +72,7 @@ class Estimate:
             "total_bytes": self.total_bytes,
             "packages": [p.__dict__ for p in self.packages],
             "trims": [t.__dict__ for t in self.trims],
+            "no_wheel": list(self.no_wheel),
         }
 
 
@@ -162,6 +164,7 @@ class Estimator:
             tuple(rows),
             tuple(trim_rows),
             model.source,
+            tuple(n for n in order if not model.dists[n].is_wheel),
         )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.pylock import PackageSdist, PackageWheel, Pylock, PylockValidationError
 from packaging.utils import canonicalize_name
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import IndexUnreachable, WorkbenchError
 from workbench.core.http import ca_bundle
 from workbench.core.target import Target
 
@@ -108,8 +108,8 @@ def _run_uv(requirements: list[str], target: Target, binary_only: bool) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise WorkbenchError(
-            f"resolution timed out after {UV_TIMEOUT} s; check your network", exit_code=1
+        raise IndexUnreachable(
+            f"resolution timed out after {UV_TIMEOUT} s; check your network"
         ) from exc
     if done.returncode != 0:
         raise _UvFailure(done.stderr)
@@ -135,9 +135,8 @@ def _explain(stderr: str, requirements: list[str], known: list[str]) -> Workbenc
         text = " ".join(c.strip() for c in causes)
         return WorkbenchError(f"impossible pins ({', '.join(requirements)}): {text}")
     if re.search(r"(dns error|failed to fetch|connect|Could not connect|timed out)", stderr, re.I):
-        return WorkbenchError(
-            "cannot reach the package index; check your network or pip/uv index settings",
-            exit_code=1,
+        return IndexUnreachable(
+            "cannot reach the package index; check your network or pip/uv index settings"
         )
     last = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "uv failed")
     return WorkbenchError(f"resolution failed: {last}", exit_code=1)

@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from workbench.core import cache
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import IndexUnreachable, WorkbenchError
 from workbench.core.sizing import installed_layout, pyc_bytes, pyc_total
 from workbench.core.target import Target
 
@@ -77,6 +77,7 @@ class SizeModel:
         self.azure_cli_version = azure_cli
         self.target = target
         self.source = source  # "snapshot" | "cache" | "index"
+        self.note: str | None = None  # e.g. why an older snapshot/cache is used
         self.dists = {d.name: d for d in dists}
         self.files: dict[str, dict[str, int]] = {}
         self.base_bytes: dict[str, int] = {}
@@ -249,13 +250,16 @@ def _cache_key(azure_cli: str, target: Target, extra: Iterable[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _known_names(azure_cli: str, target: Target) -> list[str]:
-    """Distribution names already known for this version (for "did you mean" hints)."""
-    snapshot = load_snapshot(azure_cli, target)
-    if snapshot is not None:
-        return snapshot.names()
-    cached = cache.get_json(_MODEL_KIND, _cache_key(azure_cli, target, ())) or {}
-    return [d["name"] for d in cached.get("dists", [])]
+def _offline_model(azure_cli: str, target: Target, extra: list[str]) -> SizeModel | None:
+    """The model without network: the embedded snapshot (no extras), else the disk cache."""
+    if not extra:
+        snapshot = load_snapshot(azure_cli, target)
+        if snapshot is not None:
+            return snapshot
+    cached = cache.get_json(_MODEL_KIND, _cache_key(azure_cli, target, extra))
+    if cached is None:
+        return None
+    return SizeModel(azure_cli, target, map(Dist.from_json, cached["dists"]), "cache")
 
 
 def load_size_model(
@@ -271,17 +275,15 @@ def load_size_model(
 
     Order: the embedded snapshot (no extras), then the disk cache, then the index (which
     fills the cache). ``offline`` never touches the network; ``refresh`` always resolves anew
-    (wheel data still comes from the sha256-keyed cache).
+    (wheel data still comes from the sha256-keyed cache) and falls back to the snapshot or
+    cache, saying so in ``note``, when the index cannot be reached.
     """
     extra = sorted(set(extra))
-    if not extra and not refresh:
-        snapshot = load_snapshot(azure_cli, target)
-        if snapshot is not None:
-            return snapshot
-    key = _cache_key(azure_cli, target, extra)
-    cached = None if refresh else cache.get_json(_MODEL_KIND, key)
-    if cached is not None:
-        return SizeModel(azure_cli, target, map(Dist.from_json, cached["dists"]), "cache")
+    known = _offline_model(azure_cli, target, [])
+    if not refresh:
+        model = known if not extra else _offline_model(azure_cli, target, extra)
+        if model is not None:
+            return model
     if offline:
         raise WorkbenchError(
             f"no size data for azure-cli {azure_cli} on {target.describe()} without the network; "
@@ -290,7 +292,14 @@ def load_size_model(
         )
     from workbench.core.resolve import resolve  # the resolver loads only when needed
 
-    resolved = resolve([f"{CLI}=={azure_cli}", *extra], target, _known_names(azure_cli, target))
-    model = SizeModel(azure_cli, target, dists_from_index(resolved, target, progress), "index")
-    cache.put_json(_MODEL_KIND, key, model.to_json())
+    try:
+        resolved = resolve([f"{CLI}=={azure_cli}", *extra], target, known.names() if known else [])
+        dists = dists_from_index(resolved, target, progress)
+    except IndexUnreachable as exc:
+        if extra or known is None:
+            raise
+        known.note = f"{exc}; using the {known.source} instead"
+        return known
+    model = SizeModel(azure_cli, target, dists, "index")
+    cache.put_json(_MODEL_KIND, _cache_key(azure_cli, target, extra), model.to_json())
     return model

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from workbench.core import cache
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import IndexUnreachable, WorkbenchError
 from workbench.core.http import client
 
 TAIL_BYTES = 64 * 1024  # covers the end record, a 64 KiB comment and most central directories
@@ -157,14 +157,12 @@ def wheel_info(url: str, sha256: str, http: httpx.Client | None = None) -> tuple
     if cached is not None:
         return WheelInfo(**cached), True
     try:
-        remote = _RangeFile(url, http or client())
+        info = read_wheel_info(_RangeFile(url, http or client()), _filename(url), sha256)
     except httpx.HTTPError as exc:
-        raise WorkbenchError(
+        raise IndexUnreachable(
             f"cannot reach the package index for {_filename(url)} ({exc.__class__.__name__}); "
-            "check your network or use the embedded snapshot target",
-            exit_code=1,
+            "check your network or use the embedded snapshot target"
         ) from exc
-    info = read_wheel_info(remote, _filename(url), sha256)
     cache.put_json(_INFO_KIND, sha256, info.to_json())
     return info, False
 
@@ -177,9 +175,8 @@ def fetch_wheel(url: str, sha256: str) -> Path:
     try:
         response = client().get(url)
     except httpx.HTTPError as exc:
-        raise WorkbenchError(
-            f"cannot download {_filename(url)} ({exc.__class__.__name__}); check your network",
-            exit_code=1,
+        raise IndexUnreachable(
+            f"cannot download {_filename(url)} ({exc.__class__.__name__}); check your network"
         ) from exc
     _raise_for_status(response, url)
     if hashlib.sha256(response.content).hexdigest() != sha256:
