@@ -27,6 +27,7 @@ LAST_LINES = 20
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{6,64})$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
 
 
@@ -306,7 +307,7 @@ def _events(stream, state: _State, cancel: threading.Event, started: float, tag)
         text = chunk.get("stream") or chunk.get("status")
         if not text:
             continue
-        for line in text.rstrip("\n").split("\n"):
+        for line in _ANSI.sub("", text).rstrip("\n").split("\n"):
             yield from _line_events(line.rstrip("\r"), state)
     if cancel.is_set():
         yield _cancelled(state, started)
@@ -369,7 +370,11 @@ def _failure(chunk: dict, state: _State, started: float) -> BuildFailed:
     code = detail.get("code")
     if kind == "step" and code is not None and "returned a non-zero code" in message:
         message = f"command failed with exit code {code}"
-    last = tuple(line for line in state.last if line.strip() and not line.startswith(" ---> "))
+    last = tuple(
+        line
+        for line in state.last
+        if line.strip() and not line.startswith((" ---> ", "Removing intermediate container"))
+    )
     return BuildFailed(
         kind,
         message or "the build failed",
