@@ -92,16 +92,6 @@ class BuildOutcome:
         }
 
 
-def ca_bundle_file() -> dict[str, Path]:
-    """The host CA bundle pip should trust inside the build (``PIP_CERT``,
-    ``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE``), as a build-context entry; empty if none."""
-    for var in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        value = os.environ.get(var)
-        if value and Path(value).is_file():
-            return {"workbench-ca.crt": Path(value)}
-    return {}
-
-
 def run_plan(
     plan: BuildPlan,
     recipe: str | os.PathLike,
