@@ -56,9 +56,17 @@ class ImageReport:
     footprint: Footprint | None = None
     comparison: Comparison | None = None
 
+    @property
+    def python_layer_bytes(self) -> int | None:
+        """Bytes of the added layers that write the Python install (None if not measured)."""
+        if self.footprint is None:
+            return None
+        return sum(ly.size_bytes for ly in python_layers(self.layers, self.footprint.prefix))
+
     def to_json(self) -> dict:
         """Plain JSON-able dict (the CLI adds the contract keys from it)."""
         data = asdict(self)
+        data["python_layer_bytes"] = self.python_layer_bytes
         data["layers"] = [
             {"size_bytes": ly.size_bytes, "command": ly.command} for ly in self.layers
         ]
@@ -88,9 +96,7 @@ def image_report(
     layers = _added_layers(history, len(base_history))
     footprint = _footprint(client, image) if measure else None
     comparison = (
-        compare(estimate_bytes, footprint, sum(ly.size_bytes for ly in layers))
-        if footprint and estimate_bytes
-        else None
+        compare(estimate_bytes, footprint, layers) if footprint and estimate_bytes else None
     )
     return ImageReport(
         image_id=attrs["Id"],
@@ -139,8 +145,13 @@ def _footprint(client, image: str) -> Footprint | None:
     )
 
 
-def compare(estimate_bytes: int, footprint: Footprint, layer_bytes: int) -> Comparison:
-    """Estimate vs measured site-packages, and the explanation of the gap to the layers."""
+def python_layers(layers: tuple[Layer, ...], prefix: str) -> tuple[Layer, ...]:
+    """The added layers that write the Python install (their command names its prefix)."""
+    return tuple(ly for ly in layers if ly.size_bytes and prefix in ly.command)
+
+
+def compare(estimate_bytes: int, footprint: Footprint, layers: tuple[Layer, ...]) -> Comparison:
+    """Estimate vs measured site-packages, and what the Python layers hold beyond it."""
     actual = footprint.site_packages_bytes
     diff = actual - estimate_bytes
     ratio = diff / estimate_bytes if estimate_bytes else 0.0
@@ -155,11 +166,15 @@ def compare(estimate_bytes: int, footprint: Footprint, layer_bytes: int) -> Comp
             f"outside site-packages under {footprint.prefix}: {outside / MB:.2f} MB "
             "(interpreter links, console scripts, pyvenv.cfg) - not in the estimate"
         )
-    rest = layer_bytes - actual - outside
-    if layer_bytes:
+    mine = python_layers(layers, footprint.prefix)
+    if mine:
+        total = sum(ly.size_bytes for ly in mine)
+        rest = total - actual - outside
         lines.append(
-            f"added layers {layer_bytes / MB:.1f} MB = site-packages + outside + "
-            f"{rest / MB:+.2f} MB other files (files deleted in later layers still count in "
-            "earlier ones; system installs also write to bin/)"
+            f"Python layer(s) {total / MB:.1f} MB = site-packages + outside + {rest / MB:+.2f} MB "
+            "(files a later step deletes still count in the layer that wrote them)"
         )
+    for layer in layers:
+        if layer.size_bytes and layer not in mine:
+            lines.append(f"other added layer {layer.size_bytes / MB:.1f} MB: {layer.command[:70]}")
     return Comparison(estimate_bytes, actual, diff, ratio, tuple(lines))

@@ -79,6 +79,7 @@ class BuildOutcome:
             "size_bytes": report.size_bytes if report else None,
             "base_size_bytes": report.base_size_bytes if report else None,
             "added_bytes": report.added_bytes if report else None,
+            "python_layer_bytes": report.python_layer_bytes if report else None,
             "estimate_bytes": self.record.get("estimate_bytes"),
             "layers": report.to_json()["layers"] if report else [],
             "smoke": (
@@ -182,6 +183,7 @@ def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dic
         size_bytes=report.size_bytes if report else None,
         base_size_bytes=report.base_size_bytes if report else None,
         added_bytes=report.added_bytes if report else None,
+        python_layer_bytes=report.python_layer_bytes if report else None,
         layers=report.to_json()["layers"] if report else [],
         comparison=report.to_json()["comparison"] if report else None,
         smoke=smoke.to_json() if smoke else None,
