@@ -41,6 +41,7 @@ FROM python:3.11-slim-bookworm
 RUN : \
     && apt-get update \
     && apt-get install -y --no-install-recommends bash jq \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
 # The venv, built and trimmed in the builder (it points at the same base Python).

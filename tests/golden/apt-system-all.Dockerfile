@@ -36,6 +36,7 @@ RUN : \
         azure-mgmt-resource==24.0.0 \
         semver==3.0.4 \
     && python3 -B /tmp/workbench/trim.py --before /tmp/workbench/before.txt \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/* \
     && rm -rf /tmp/workbench
 

@@ -42,6 +42,7 @@ FROM workbench-test/debian-python:bookworm
 RUN : \
     && apt-get update \
     && apt-get install -y --no-install-recommends bash jq \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
 # The builder's pip --root tree: site-packages and the az entry point.

@@ -42,6 +42,7 @@ FROM workbench-test/debian-python:bookworm
 RUN : \
     && apt-get update \
     && apt-get install -y --no-install-recommends bash jq \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
 # The venv, built and trimmed in the builder (it points at the same base Python).

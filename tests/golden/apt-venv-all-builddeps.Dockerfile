@@ -38,6 +38,7 @@ RUN : \
         semver==3.0.4 \
     && /opt/az/bin/python -B /tmp/workbench/trim.py \
     && apt-get purge -y --auto-remove build-essential cargo libffi-dev libssl-dev \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/* \
     && rm -rf /tmp/workbench
 

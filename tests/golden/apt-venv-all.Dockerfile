@@ -35,6 +35,7 @@ RUN : \
         azure-mgmt-resource==24.0.0 \
         semver==3.0.4 \
     && /opt/az/bin/python -B /tmp/workbench/trim.py \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/* \
     && rm -rf /tmp/workbench
 

@@ -21,6 +21,7 @@ RUN : \
         azure-mgmt-monitor==7.0.0 \
         azure-mgmt-resource==24.0.0 \
         semver==3.0.4 \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
 # az on PATH.

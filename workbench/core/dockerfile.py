@@ -485,7 +485,9 @@ class _Renderer:
         ]
 
     def _os_cleanup(self) -> list[str]:
-        return ["rm -rf /var/lib/apt/lists/*"] if self.family == "apt" else []
+        # apt-get clean drops the .deb files and the ~70 MB pkgcache/srcpkgcache that
+        # `apt-get update` writes (bases without docker-clean keep them otherwise)
+        return ["apt-get clean", "rm -rf /var/lib/apt/lists/*"] if self.family == "apt" else []
 
     def _cleanup_steps(self, staged: list[str]) -> list[str]:
         steps = []
