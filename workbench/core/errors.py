@@ -13,3 +13,9 @@ class WorkbenchError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class IndexUnreachable(WorkbenchError):
+    """The package index could not be reached (network down, DNS, proxy, timeout)."""
+
+    exit_code = 1

@@ -1,0 +1,225 @@
+"""Fast tier for the build/smoke/history core: no engine needed."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import threading
+
+import pytest
+
+from workbench.cli import main
+from workbench.core import build, history, smoke_driver
+from workbench.core.build import (
+    BuildFailed,
+    BuildResult,
+    BuildWarning,
+    LogLine,
+    StepStarted,
+    base_images,
+    final_base_image,
+    make_context,
+)
+from workbench.core.image_report import clean_command
+from workbench.core.smoke import SmokeCall, report_from_driver, smoke_spec
+
+MULTI = """FROM example/base:1 AS builder
+RUN make
+FROM builder AS tested
+FROM scratch AS empty
+FROM example/final:2
+COPY --from=builder /opt /opt
+"""
+
+
+def test_context_holds_dockerfile_and_files(tmp_path):
+    host = tmp_path / "ca.crt"
+    host.write_text("CA")
+    host.chmod(0o600)
+    data = make_context("FROM x\n", {"a/b.sh": "echo", "ca": host})
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        names = {m.name: m for m in tar.getmembers()}
+        assert set(names) == {"Dockerfile", "a/b.sh", "ca"}
+        assert tar.extractfile("Dockerfile").read() == b"FROM x\n"
+        assert names["a/b.sh"].mode == 0o755 and names["ca"].mode == 0o600
+        assert tar.extractfile("ca").read() == b"CA"
+
+
+def test_base_images_skip_stages_and_scratch():
+    assert base_images(MULTI) == ["example/base:1", "example/final:2"]
+    assert final_base_image(MULTI) == "example/final:2"
+    assert final_base_image("FROM a:1 AS b\nFROM b\n") == "a:1"
+    assert final_base_image("FROM scratch\n") is None
+
+
+def _stream(chunks, cancel=None):
+    state = build._State()
+    return list(build._events(iter(chunks), state, cancel or threading.Event(), 0.0, "t:1"))
+
+
+def test_events_from_classic_builder_chunks():
+    events = _stream(
+        [
+            {"stream": "Step 1/2 : FROM base\n"},
+            {"stream": " ---> abc\n"},
+            {"stream": "Step 2/2 : RUN pip install x\n"},
+            {"stream": " ---> Running in 0123456789ab\n"},
+            {"stream": "\x1b[91mWARNING: Running pip as root\n\x1b[0m"},
+            {"stream": "done\n"},
+            {"aux": {"ID": "sha256:feed"}},
+            {"stream": "Successfully built feed\n"},
+        ]
+    )
+    assert [e for e in events if isinstance(e, StepStarted)] == [
+        StepStarted(1, 2, "FROM base"),
+        StepStarted(2, 2, "RUN pip install x"),
+    ]
+    assert BuildWarning("WARNING: Running pip as root", 2) in events
+    assert LogLine("done", 2) in events
+    assert isinstance(events[-1], BuildResult) and events[-1].image_id == "sha256:feed"
+    assert len(events[-1].step_seconds) == 2
+
+
+def test_failing_step_reports_step_command_and_last_lines():
+    events = _stream(
+        [
+            {"stream": "Step 1/2 : FROM base\n"},
+            {"stream": "Step 2/2 : RUN false\n"},
+            {"stream": " ---> Running in 0123456789ab\n"},
+            {"stream": "boom\n"},
+            {
+                "errorDetail": {
+                    "code": 7,
+                    "message": "The command '/bin/sh -c false' returned a non-zero code: 7",
+                },
+                "error": "The command '/bin/sh -c false' returned a non-zero code: 7",
+            },
+        ]
+    )
+    failed = events[-1]
+    assert isinstance(failed, BuildFailed)
+    assert (failed.kind, failed.step, failed.command) == ("step", 2, "RUN false")
+    assert failed.last_lines == ("boom",)
+    assert failed.line() == "step 2/2 (RUN false): command failed with exit code 7"
+
+
+def test_missing_base_is_its_own_kind():
+    events = _stream(
+        [
+            {"stream": "Step 1/1 : FROM nosuch/image:1\n"},
+            {"error": "pull access denied for nosuch/image", "errorDetail": {}},
+        ]
+    )
+    assert events[-1].kind == "base-image"
+    assert "nosuch/image:1" in events[-1].line() and "\n" not in events[-1].line()
+
+
+def test_cancel_between_chunks():
+    cancel = threading.Event()
+    cancel.set()
+    events = _stream([{"stream": "Step 1/1 : RUN sleep 9\n"}], cancel)
+    assert events == [
+        BuildFailed("cancelled", "build cancelled", None, None, None, (), events[0].duration_s)
+    ]
+    assert events[0].line() == "build cancelled"
+
+
+def test_clean_command():
+    assert clean_command("/bin/sh -c #(nop) COPY dir:ab in /opt/az ") == "COPY dir:ab in /opt/az"
+    assert clean_command("/bin/sh -c apt-get  update") == "RUN apt-get update"
+    assert clean_command("") == "(imported base)"
+
+
+def _result(code, out="", err=""):
+    return {"code": code, "out": out, "err": err, "seconds": 0.1}
+
+
+@pytest.mark.parametrize(
+    ("result", "ok", "detail"),
+    [
+        (_result(1, err="ERROR: Please run 'az login' to setup account."), True, "auth boundary"),
+        (_result(2, err="ERROR: the following arguments are required: --name"), True, "argument"),
+        (_result(2, err="ERROR: HTTPSConnectionPool: Max retries exceeded"), True, "network"),
+        (_result(1, err="ERROR: The subscription of 'x' doesn't exist"), True, "handled"),
+        (_result(1, err="ERROR: 'NoneType' object has no attribute '__name__'"), False, "NoneType"),
+        (_result(1, err="Error loading command module 'storage': No module named 'x'"), False, ""),
+        (
+            _result(1, err="Traceback (most recent call last):\n  ImportError: y"),
+            False,
+            "Traceback",
+        ),
+        (_result(-1, err="timed out after 120 s"), False, "timed out"),
+    ],
+)
+def test_judge_call(result, ok, detail):
+    verdict, text = smoke_driver.judge_call(result)
+    assert verdict is ok and detail in text
+
+
+def test_judge_help_needs_clean_exit():
+    assert smoke_driver.judge_help(_result(0, out="Group\n  az disk"))[0]
+    assert not smoke_driver.judge_help(_result(2, err="ERROR: 'dsk' is misspelled"))[0]
+    noisy = _result(0, err="ERROR: Error loading command module 'acs': No module named 'x'")
+    assert not smoke_driver.judge_help(noisy)[0]
+
+
+def test_spec_and_per_command_verdicts():
+    calls = [
+        SmokeCall(("disk", "list"), ("disk", "list", "-g", "<g>")),
+        SmokeCall(("disk", "list"), ("disk", "list", "-g", "<g>")),  # same call again: one check
+        SmokeCall(("tag", "update"), ("tag", "update", "--resource-id", "<id>")),
+    ]
+    spec = smoke_spec([("group", "list")], calls, ["azure.mgmt.compute"])
+    assert spec["paths"] == [["group", "list"], ["disk", "list"], ["tag", "update"]]
+    assert len(spec["calls"]) == 2
+    checks = [
+        {"kind": "help", "target": "group list", "ok": True, "detail": "help loads", "seconds": 1},
+        {"kind": "help", "target": "disk list", "ok": True, "detail": "help loads", "seconds": 1},
+        {"kind": "help", "target": "tag update", "ok": True, "detail": "help loads", "seconds": 1},
+        {"kind": "call", "target": "disk list -g <g>", "ok": True, "detail": "auth", "seconds": 1},
+        {"kind": "call", "target": "tag update", "ok": False, "detail": "NoneType", "seconds": 1},
+        {"kind": "import", "target": "azure.mgmt.compute", "ok": True, "detail": "", "seconds": 0},
+    ]
+    report = report_from_driver(
+        "img", spec, {"checks": checks, "startup": {"runs": [1, 2, 3], "median": 2}}
+    )
+    verdicts = {c.path: (c.ok, c.detail) for c in report.commands}
+    assert verdicts == {
+        "group list": (True, "help loads"),
+        "disk list": (True, "help loads; auth"),
+        "tag update": (False, "call: NoneType"),
+    }
+    assert not report.passed and report.startup_median_s == 2
+    assert report.to_json()["commands"][2] == {
+        "path": "tag update",
+        "ok": False,
+        "detail": "call: NoneType",
+    }
+
+
+def test_history_append_is_atomic_and_survives_a_torn_line(tmp_path):
+    recipe = tmp_path / "workbench.toml"
+    recipe.write_text("base = 'x'\n")
+    path = history.append_record(recipe, history.new_record(status="ok", added_bytes=1))
+    assert path == tmp_path / ".workbench" / "history.jsonl"
+    with path.open("a") as handle:
+        handle.write('{"status": "torn"')  # a crash mid-write by some other tool
+    history.append_record(recipe, history.new_record(status="failed"))
+    records = history.load_history(recipe)
+    assert [r["status"] for r in records] == ["ok", "failed"]
+    assert records[0]["time"].endswith("Z")
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_history_cli(tmp_path, capsys):
+    recipe = tmp_path / "workbench.toml"
+    assert main(["history", "--recipe", str(recipe)]) == 1
+    assert "no builds recorded" in capsys.readouterr().err
+    history.append_record(
+        recipe, history.new_record(status="ok", added_bytes=61_000_000, estimate_bytes=60_000_000)
+    )
+    assert main(["history", "--recipe", str(recipe), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["added_bytes"] == 61_000_000
+    assert main(["history", "--recipe", str(recipe)]) == 0
+    assert "61.0 MB" in capsys.readouterr().out

@@ -1,0 +1,144 @@
+"""``workbench build``: build the recipe's image on the engine, report sizes, smoke-test it,
+and record the build in the history beside the recipe."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from workbench.cli.common import print_json
+from workbench.core.build import BuildFailed, BuildWarning, LogLine, StepStarted
+from workbench.core.errors import WorkbenchError
+from workbench.core.pipeline import BuildOutcome, run_plan
+from workbench.core.plan import plan_from_recipe
+
+EXIT_CODES = """exit codes:
+  0    built (and, with --smoke/--probe, every check passed)
+  1    the build failed (a RUN step, or the engine mid-build); the failing step, its command
+       and the last log lines are on stderr and in the history
+  2    bad input: recipe unreadable or invalid, base image missing on the engine
+  3    no Docker engine answers (DOCKER_HOST / docker context / scripts/provision-docker.sh)
+  4    built, but the smoke test failed
+  130  cancelled (Ctrl-C)
+Every outcome, failures included, is appended to .workbench/history.jsonl beside the recipe."""
+
+MB = 1_000_000
+
+
+def add_parser(subparsers) -> None:
+    """Register ``build``."""
+    p = subparsers.add_parser(
+        "build",
+        help="build the recipe's image, report sizes, smoke-test it",
+        description="Build the recipe's Dockerfile on the engine from the environment "
+        "(DOCKER_HOST and the docker context honoured), streaming the log to stderr.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--recipe", required=True, metavar="FILE", help="workbench.toml")
+    p.add_argument("--tag", metavar="TAG", help="tag for the built image")
+    p.add_argument("--smoke", action="store_true", help="smoke-test the image after the build")
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="also hide each non-baseline package in turn and report which are needed",
+    )
+    p.add_argument("--offline", action="store_true", help="size data from cache/snapshot only")
+    p.add_argument("--json", action="store_true", help="machine output on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
+    plan = plan_from_recipe(args.recipe, offline=args.offline)
+    cancel = threading.Event()
+    done: list[BuildOutcome] = []
+    worker = threading.Thread(
+        target=lambda: done.append(
+            run_plan(
+                plan,
+                args.recipe,
+                tag=args.tag,
+                smoke=args.smoke,
+                probe=args.probe,
+                cancel=cancel,
+                on_event=log_event,
+                on_progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+            )
+        ),
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:  # stop the build; the pipeline records it as cancelled
+        cancel.set()
+        worker.join()
+    if not done:
+        raise WorkbenchError("the build stopped without an outcome", exit_code=1)
+    outcome = done[0]
+    if outcome.failure:
+        print(f"workbench build: error: {outcome.failure.line()}", file=sys.stderr)
+        if args.json:
+            print_json(outcome.to_json())
+        return outcome.exit_code
+    print_summary(outcome)
+    if args.json:
+        print_json(outcome.to_json())
+    return outcome.exit_code
+
+
+def log_event(event) -> None:
+    """The build log on stderr: steps, lines, warnings, the failing step's last lines."""
+    if isinstance(event, StepStarted):
+        print(f"[{event.n}/{event.total}] {event.instruction}", file=sys.stderr)
+    elif isinstance(event, LogLine):
+        print(f"  {event.text}", file=sys.stderr)
+    elif isinstance(event, BuildWarning):
+        print(f"  warning: {event.text}", file=sys.stderr)
+    elif isinstance(event, BuildFailed) and event.last_lines:
+        print("  last lines:", file=sys.stderr)
+        for line in event.last_lines[-10:]:
+            print(f"  | {line}", file=sys.stderr)
+
+
+def print_summary(outcome: BuildOutcome) -> None:
+    """Human summary on stderr: sizes, added layers, estimate vs actual, smoke verdicts."""
+    report, smoke = outcome.report, outcome.smoke
+    out = sys.stderr
+    if report:
+        print(
+            f"image {report.image_id[:19]}: {report.size_bytes / MB:.1f} MB, base "
+            f"{report.base_size_bytes / MB:.1f} MB, added {report.added_bytes / MB:.1f} MB",
+            file=out,
+        )
+        for layer in report.layers:
+            print(f"  {layer.size_bytes / MB:9.1f} MB  {layer.command[:90]}", file=out)
+        if report.comparison:
+            for line in report.comparison.explanation:
+                print(f"  {line}", file=out)
+    if smoke:
+        print_smoke(smoke, out)
+    if outcome.history:
+        print(f"recorded in {outcome.history}", file=out)
+
+
+def print_smoke(smoke, out) -> None:
+    """Smoke verdicts, startup time and the probe's findings."""
+    verdict = "passed" if smoke.passed else "FAILED"
+    print(f"smoke {verdict} in {smoke.duration_s:.1f} s", file=out)
+    for command in smoke.commands:
+        mark = "ok  " if command.ok else "FAIL"
+        print(f"  {mark} az {command.path}: {command.detail[:100]}", file=out)
+    for check in smoke.checks:
+        if check.kind == "import" or not check.ok:
+            mark = "ok  " if check.ok else "FAIL"
+            print(f"  {mark} {check.kind} {check.target}: {check.detail[:100]}", file=out)
+    if smoke.startup_median_s is not None:
+        print(f"  az --version: median {smoke.startup_median_s:.2f} s", file=out)
+    for probe in smoke.probe:
+        state = {True: "needed", False: "dead weight", None: "not installed"}[probe.needed]
+        why = f" ({probe.detail[:80]})" if probe.detail else ""
+        print(f"  probe {probe.package}: {state}, {probe.bytes / MB:.2f} MB{why}", file=out)

@@ -1,0 +1,77 @@
+"""``workbench smoke``: smoke-test an existing image (inside it, never on the host)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.cli.build import print_smoke
+from workbench.cli.common import print_json
+from workbench.core.build import connect
+from workbench.core.errors import WorkbenchError
+from workbench.core.pipeline import EXIT_SMOKE_FAILED
+from workbench.core.smoke import SmokeCall, smoke_test
+
+EXIT_CODES = """exit codes:
+  0  every check passed
+  1  the checks could not run in the image (no python3 on its PATH)
+  2  bad input (no scripts/recipe, image missing)
+  3  no Docker engine answers
+  4  a check failed"""
+
+
+def add_parser(subparsers) -> None:
+    """Register ``smoke``."""
+    p = subparsers.add_parser(
+        "smoke",
+        help="smoke-test an image: az help, auth-boundary replay, SDK imports",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("image", metavar="IMAGE", help="image id or tag on the engine")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--recipe", metavar="FILE", help="take scripts and packages from it")
+    source.add_argument("--script", nargs="+", metavar="S", help="az scripts to replay")
+    p.add_argument("--azure-cli", default="2.91.0", metavar="VER")
+    p.add_argument("--import", dest="imports", nargs="+", default=[], metavar="MODULE")
+    p.add_argument("--probe", action="store_true", help="hide each package in turn")
+    p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to probe")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    """Gather the checks, run them in one container, print verdicts."""
+    calls, imports, probe = _inputs(args)
+    client = connect()
+    report = smoke_test(
+        client,
+        args.image,
+        (c.path for c in calls),
+        calls,
+        imports,
+        probe=probe if args.probe else (),
+        progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+    )
+    if report.error:
+        raise WorkbenchError(f"{args.image}: {report.error}", exit_code=1)
+    print_smoke(report, sys.stderr)
+    if args.json:
+        print_json({"image": args.image, **report.to_json()})
+    return 0 if report.passed else EXIT_SMOKE_FAILED
+
+
+def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
+    if args.recipe:
+        from workbench.core.plan import plan_from_recipe
+
+        plan = plan_from_recipe(args.recipe)
+        probe = args.package or list(plan.probe_packages)
+        return list(plan.calls), [*plan.imports, *args.imports], probe
+    from workbench.core.analyze import analyze
+
+    analysis = analyze(args.script, args.azure_cli)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    calls = [SmokeCall(c.path, c.args, c.where) for c in analysis.commands]
+    return calls, list(args.imports), list(args.package)

@@ -1,0 +1,386 @@
+"""Build an image on a real Docker engine and stream typed events.
+
+The docker SDK drives the engine's classic builder (``APIClient.build``); its JSON chunks are
+turned into ``StepStarted`` / ``LogLine`` / ``BuildWarning`` / ``BuildFailed`` / ``BuildResult``
+events. The build context is a tar made in memory from the Dockerfile text and extra files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+import re
+import tarfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+
+ENGINE_DOWN_EXIT = 3
+LAST_LINES = 20
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{6,64})$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """The engine started step ``n`` of ``total`` (a Dockerfile instruction)."""
+
+    n: int
+    total: int
+    instruction: str
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of build output (the engine's or a RUN command's)."""
+
+    text: str
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """A warning line from the engine or from a RUN command."""
+
+    text: str
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildFailed:
+    """The build stopped. ``kind``: step | base-image | cancelled | engine."""
+
+    kind: str
+    message: str
+    step: int | None = None
+    total: int | None = None
+    command: str | None = None
+    last_lines: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+    def line(self) -> str:
+        """The failure as one clear line."""
+        if self.kind == "cancelled":
+            where = f" at step {self.step}/{self.total}" if self.step else ""
+            return f"build cancelled{where}"
+        where = f"step {self.step}/{self.total} ({_short(self.command)}): " if self.step else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The build succeeded: the image id, its tag and how long each step took."""
+
+    image_id: str
+    tag: str | None
+    duration_s: float
+    step_seconds: tuple[float, ...] = ()
+    cached_steps: int = 0
+
+
+BuildEvent = StepStarted | LogLine | BuildWarning | BuildFailed | BuildResult
+
+
+@dataclass
+class _State:
+    step: int | None = None
+    total: int | None = None
+    instruction: str | None = None
+    container: str | None = None
+    image_id: str | None = None
+    cached: int = 0
+    step_started: list[float] = field(default_factory=list)
+    last: deque = field(default_factory=lambda: deque(maxlen=LAST_LINES))
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def connect(timeout: int = 600):
+    """A docker client from the environment (``DOCKER_HOST``, TLS vars, docker context).
+
+    Raises WorkbenchError (exit code 3) with one line when no engine answers.
+    """
+    import docker
+
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except Exception as exc:  # the SDK raises several unrelated types for "no engine"
+        raise WorkbenchError(
+            f"no Docker engine answers at {_engine_address()} ({_reason(exc)}); start it "
+            "(scripts/provision-docker.sh) or point DOCKER_HOST / the docker context at one",
+            exit_code=ENGINE_DOWN_EXIT,
+        ) from None
+    return client
+
+
+def _engine_address() -> str:
+    return os.environ.get("DOCKER_HOST") or (
+        f"context {os.environ['DOCKER_CONTEXT']}"
+        if os.environ.get("DOCKER_CONTEXT")
+        else "the default socket"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    text = text[-1] if text else type(exc).__name__
+    return _short(text, 160)
+
+
+def make_context(dockerfile: str, files: Mapping[str, bytes | str | Path] | None = None) -> bytes:
+    """A build context tar (in memory) holding ``Dockerfile`` and the extra files.
+
+    ``files`` maps a path inside the context to its content (bytes/str) or a host file.
+    """
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        entries = {"Dockerfile": dockerfile, **(files or {})}
+        for name, content in entries.items():
+            if isinstance(content, Path):
+                data, mode = content.read_bytes(), content.stat().st_mode & 0o777
+            else:
+                data = content.encode() if isinstance(content, str) else bytes(content)
+                mode = 0o755 if name.endswith(".sh") else 0o644
+            info = tarfile.TarInfo(name.lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), mode, 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """Image references in the FROM lines that are not earlier stage names or ``scratch``."""
+    stages: set[str] = set()
+    images: list[str] = []
+    for ref, alias in _FROM.findall(dockerfile):
+        if ref.lower() != "scratch" and ref.lower() not in stages and ref not in images:
+            images.append(ref)
+        if alias:
+            stages.add(alias.lower())
+    return images
+
+
+def final_base_image(dockerfile: str) -> str | None:
+    """The image the last stage starts FROM, following stage names back to a real image."""
+    aliases: dict[str, str] = {}
+    last = None
+    for ref, alias in _FROM.findall(dockerfile):
+        last = aliases.get(ref.lower(), ref)
+        if alias:
+            aliases[alias.lower()] = last
+    return None if last is None or last.lower() == "scratch" else last
+
+
+def build_image(
+    dockerfile: str,
+    files: Mapping[str, bytes | str | Path] | None = None,
+    *,
+    tag: str | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    network_mode: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    nocache: bool = False,
+    cancel: threading.Event | None = None,
+    client=None,
+) -> Iterator[BuildEvent]:
+    """Build ``dockerfile`` with ``files`` on the engine, yielding events; the last is a
+    ``BuildResult`` or a ``BuildFailed``.
+
+    Setting ``cancel`` stops the build: the running step's container is killed, the response
+    closed and ``BuildFailed(kind="cancelled")`` yielded. Raises WorkbenchError (exit 3) when
+    no engine answers.
+    """
+    client = client or connect()
+    cancel = cancel or threading.Event()
+    started = time.monotonic()
+    state = _State()
+    responses: list = []
+    hook = _capture_build_response(responses)
+    client.api.hooks["response"].append(hook)
+    try:
+        stream = client.api.build(
+            fileobj=io.BytesIO(make_context(dockerfile, files)),
+            custom_context=True,
+            tag=tag,
+            buildargs=dict(buildargs or {}),
+            network_mode=network_mode,
+            labels=dict(labels or {}),
+            nocache=nocache,
+            rm=True,
+            forcerm=True,
+            decode=True,
+        )
+    except Exception as exc:
+        yield BuildFailed("engine", f"the engine refused the build: {_reason(exc)}")
+        return
+    finally:
+        client.api.hooks["response"].remove(hook)
+    done = threading.Event()
+    watcher = threading.Thread(
+        target=_kill_on_cancel, args=(client, cancel, done, state), daemon=True
+    )
+    watcher.start()
+    try:
+        yield from _events(stream, state, cancel, started, tag)
+    except Exception as exc:  # connection dropped mid-build
+        if cancel.is_set():
+            yield _cancelled(state, started)
+        else:
+            yield BuildFailed(
+                "engine",
+                f"lost the engine mid-build: {_reason(exc)}",
+                state.step,
+                state.total,
+                state.instruction,
+                tuple(state.last),
+                time.monotonic() - started,
+            )
+    finally:
+        done.set()
+        _close(stream, *responses)
+
+
+def _capture_build_response(into: list):
+    """A requests response hook keeping the /build response, so it can be closed."""
+
+    def hook(response, *args, **kwargs):
+        if "/build" in response.url:
+            into.append(response)
+        return response
+
+    return hook
+
+
+def _close(*closables) -> None:
+    """Close the event stream and the HTTP response; the engine then stops a classic build."""
+    for thing in closables:
+        with contextlib.suppress(Exception):  # already closed or broken
+            thing.close()
+
+
+def _kill_on_cancel(client, cancel: threading.Event, done: threading.Event, state) -> None:
+    """Kill the running step's container as soon as ``cancel`` is set, so a silent step
+    (no output to wake the reader) stops at once."""
+    while not done.wait(0.2):
+        if cancel.is_set():
+            if state.container:
+                with contextlib.suppress(Exception):  # it may have finished in between
+                    client.api.kill(state.container)
+            return
+
+
+def _cancelled(state: _State, started: float) -> BuildFailed:
+    return BuildFailed(
+        "cancelled",
+        "build cancelled",
+        state.step,
+        state.total,
+        state.instruction,
+        tuple(state.last),
+        time.monotonic() - started,
+    )
+
+
+def _events(stream, state: _State, cancel: threading.Event, started: float, tag):
+    for chunk in stream:
+        if cancel.is_set():
+            yield _cancelled(state, started)
+            return
+        if "error" in chunk or "errorDetail" in chunk:
+            yield _failure(chunk, state, started)
+            return
+        if "aux" in chunk and isinstance(chunk["aux"], dict) and "ID" in chunk["aux"]:
+            state.image_id = chunk["aux"]["ID"]
+        text = chunk.get("stream") or chunk.get("status")
+        if not text:
+            continue
+        for line in _ANSI.sub("", text).rstrip("\n").split("\n"):
+            yield from _line_events(line.rstrip("\r"), state)
+    if cancel.is_set():
+        yield _cancelled(state, started)
+    elif state.image_id:
+        now = time.monotonic()
+        marks = [*state.step_started, now]
+        yield BuildResult(
+            state.image_id,
+            tag,
+            now - started,
+            tuple(b - a for a, b in itertools.pairwise(marks)),
+            state.cached,
+        )
+    else:
+        yield BuildFailed(
+            "engine",
+            "the engine ended the build without an image id",
+            state.step,
+            state.total,
+            state.instruction,
+            tuple(state.last),
+            time.monotonic() - started,
+        )
+
+
+def _line_events(line: str, state: _State):
+    step = _STEP.match(line)
+    if step:
+        state.step, state.total, state.instruction = int(step[1]), int(step[2]), step[3]
+        state.container = None
+        state.step_started.append(time.monotonic())
+        yield StepStarted(state.step, state.total, state.instruction)
+        return
+    running = _RUNNING_IN.match(line)
+    if running:
+        state.container = running[1]
+    if line.strip() == "---> Using cache":
+        state.cached += 1
+    if line.startswith("Successfully built ") and not state.image_id:
+        state.image_id = line.split()[-1]
+    state.last.append(line)
+    lowered = line.lstrip().lower()
+    if lowered.startswith(("[warning]", "warning:", "[warn]")):
+        yield BuildWarning(line.strip(), state.step)
+    else:
+        yield LogLine(line, state.step)
+
+
+def _failure(chunk: dict, state: _State, started: float) -> BuildFailed:
+    detail = chunk.get("errorDetail") or {}
+    message = " ".join(str(chunk.get("error") or detail.get("message") or "").split())
+    kind = "step"
+    if (state.instruction or "").upper().startswith("FROM") or "pull access denied" in message:
+        kind = "base-image"
+        image = (state.instruction or "").split()[1:2] or ["?"]
+        message = (
+            f"base image {image[0]} is not on the engine and could not be pulled ({message}); "
+            "build or pull it first (scripts/base-image.sh makes the test base)"
+        )
+    code = detail.get("code")
+    if kind == "step" and code is not None and "returned a non-zero code" in message:
+        message = f"command failed with exit code {code}"
+    last = tuple(
+        line
+        for line in state.last
+        if line.strip() and not line.startswith((" ---> ", "Removing intermediate container"))
+    )
+    return BuildFailed(
+        kind,
+        message or "the build failed",
+        state.step,
+        state.total,
+        state.instruction,
+        last[-LAST_LINES:],
+        time.monotonic() - started,
+    )
