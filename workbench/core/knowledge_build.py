@@ -136,6 +136,18 @@ def _index(core: WheelReader, tree: CommandTree) -> tuple[dict[str, list[str]], 
     return tree.top_level_index(), "scanned"
 
 
+def _prefix_dists(dists: DistIndex, profile: dict[str, Any], *tables: dict) -> dict[str, str]:
+    """SDK import prefix -> the distribution that ships it (profile and version tables)."""
+    prefixes = {e["import_prefix"] for e in profile["resource_types"].values()}
+    prefixes |= {p for table in tables for p in table}
+    out = {}
+    for prefix in sorted(prefixes):
+        dist, _ = dists.resolve((prefix,))
+        if dist:
+            out[prefix] = dist
+    return out
+
+
 def build_knowledge(
     cli_wheel: str | Path,
     core_wheel: str | Path,
@@ -183,6 +195,7 @@ def build_knowledge(
                 sdk.add(module, dist, ref)
                 _attach_sdk(files, ref, dist)
 
+    reexported = reexport_table(dist_files, read_member) if read_member else {}
     modules = {}
     for module in sorted(refs):
         deps = sdk.of(module)
@@ -207,8 +220,9 @@ def build_knowledge(
         "baseline": baseline_entries(core_refs, resolver, core_requires, requires),
         "api_profile": profile,
         "files": files,
-        "api_reexports": reexport_table(dist_files, read_member) if read_member else {},
-        "api_explicit": explicit_versions(texts),
+        "api_reexports": reexported,
+        "api_explicit": (explicit := explicit_versions(texts)),
+        "prefix_dists": _prefix_dists(resolver.dists, profile, reexported, explicit),
         "requires": sorted(requires),
         "core_requires": sorted(core_requires),
     }

@@ -3,8 +3,9 @@
 A unit is a top-level function or class of one source file ("" = the module-level code). For
 each unit the scan records what it imports from command modules (relative imports resolved,
 ``import_aaz_by_profile(..., "network.vnet")`` read as an import of the module's own AAZ
-package), the local names it mentions (only names defined or imported at the top of the file; in
-load-time files also those it calls), and its line range (SDK references are attached to units by line later).
+package), the local names it mentions (only names defined or imported at the top of the
+file; for module-level code and load-time files also those it calls), and its line range
+(SDK references are attached to units by line later).
 
 Load-time files (``commands.py``, ``_params.py``, ``__init__.py``) also get their
 ``command_group`` / ``argument_context`` blocks with a literal scope: the names and strings a
@@ -47,6 +48,7 @@ class _UnitScan(ast.NodeVisitor):
     def __init__(self, path: str, module: str) -> None:
         self.path, self.module = path, module
         self.imports: list[list[Any]] = []
+        self.local_names: set[str] = set()  # names bound by imports inside functions
         self.calls: set[str] = set()
         self.names: set[str] = set()
         self.depth = 0
@@ -68,6 +70,8 @@ class _UnitScan(ast.NodeVisitor):
         if target and (target == PACKAGE or target.startswith(PACKAGE + ".")):
             names = [a.name if not a.asname else f"{a.name} as {a.asname}" for a in node.names]
             self.imports.append([target, names, self.depth > 0])
+            if self.depth:
+                self.local_names |= {a.asname or a.name for a in node.names}
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -154,6 +158,36 @@ def _blocks(unit: ast.AST, known: set[str]) -> tuple[list[dict[str, Any]], set[i
 _DEF_KINDS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+def _add_blocks(entry: dict[str, Any], nodes: list[ast.AST], known: set, calls: set) -> None:
+    """Block attribution of a load-time unit (names include its own local imports).
+
+    Capitalised calls are constructors (``DiskUpdate(loader=self)``): they count with the
+    block they are in, like any other mention, instead of always running.
+    """
+    blocks, inside = [], set()
+    for node in nodes:
+        found, ids = _blocks(node, known)
+        blocks += found
+        inside |= ids
+    entry["names"] = sorted(set(entry["names"]) | (_names_of(nodes) & known))
+    entry["calls"] = sorted(n for n in calls & known if not n[:1].isupper())
+    if blocks:
+        entry["blocks"] = blocks
+        entry["free_names"] = sorted(
+            {
+                n.id
+                for node in nodes
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name) and id(n) not in inside
+            }
+            & known
+        )
+
+
+def _names_of(nodes: list[ast.AST]) -> set[str]:
+    return set().union(*(_names_in(n) for n in nodes)) if nodes else set()
+
+
 def scan_units(path: str, tree: ast.Module) -> dict[str, dict[str, Any]]:
     """The units of one parsed file ``path`` (relative to command_modules)."""
     module = path.split("/", 1)[0]
@@ -176,23 +210,9 @@ def scan_units(path: str, tree: ast.Module) -> dict[str, dict[str, Any]]:
             "imports": scan.imports,
             "names": sorted(scan.names & known),
         }
-        if load_time:
+        if not name:
             entry["calls"] = sorted(scan.calls & known)
-            blocks, inside = [], set()
-            for node in nodes:
-                found, ids = _blocks(node, known)
-                blocks += found
-                inside |= ids
-            if blocks:
-                entry["blocks"] = blocks
-                entry["free_names"] = sorted(
-                    {
-                        n.id
-                        for node in nodes
-                        for n in ast.walk(node)
-                        if isinstance(n, ast.Name) and id(n) not in inside
-                    }
-                    & known
-                )
+        if load_time:
+            _add_blocks(entry, nodes, known | scan.local_names, scan.calls)
         units[name] = entry
     return units
