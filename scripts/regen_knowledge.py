@@ -32,7 +32,12 @@ def main() -> int:
     sources = PipDownloadSources(args.wheels) if args.wheels else SizeEngineSources()
     started = time.perf_counter()
     cli_wheel, core_wheel = sources.wheels(args.azure_cli)
-    data = build_knowledge(cli_wheel, core_wheel, sources.dist_files(args.azure_cli))
+    data = build_knowledge(
+        cli_wheel,
+        core_wheel,
+        sources.dist_files(args.azure_cli),
+        sources.member_reader(args.azure_cli),
+    )
     out = DATA_DIR / data_file_name(args.azure_cli)
     write_data(data, out)
     print(

@@ -14,9 +14,13 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
+from workbench.core.analyze import analyze, trim_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.estimate import NO_COMPILE, Estimate
+from workbench.core.knowledge import load_knowledge
 from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
+from workbench.core.trim_context import api_versions
+from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -30,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "estimate",
         help="estimate the installed size of Azure CLI packages on a target image",
         description="Per-package, marginal and cumulative installed size of azure-cli "
-        "(--no-deps) + azure-cli-core + PACKAGEs, resolved for the target, without installing.",
+        "(--no-deps) + azure-cli-core + PACKAGEs (or what --script needs), resolved for the "
+        "target, without installing; --trim shows each trim's saving and the total after.",
     )
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="distributions to add")
     parser.add_argument(
@@ -40,6 +45,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
     parser.add_argument("--no-compile", action="store_true", help="pip --no-compile (no .pyc)")
+    parser.add_argument(
+        "--script",
+        nargs="+",
+        default=[],
+        metavar="SCRIPT",
+        help="select exactly the packages the analysis of these az scripts needs (+ baseline)",
+    )
+    parser.add_argument(
+        "--trim",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help=f"apply trims: all, or any of {', '.join(TRIMS)} (module and AAZ trims keep "
+        "what the --script analysis needs)",
+    )
     parser.add_argument(
         "--offline",
         action="store_true",
@@ -71,10 +91,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     names = [r.name for r in wanted]
+    if args.script:
+        names += [n for n in script_packages(args.script, args.azure_cli) if n not in names]
     requested = model.cli_requirements() + names if args.all else names
-    estimate = model.estimate(requested, compile=not args.no_compile)
+    trims = chosen_trims(args.trim)
+    compile_ = not (args.no_compile or NO_COMPILE in trims)
+    path_trims_ = path_trims(trims, context_for(args.script, args.azure_cli)) if trims else []
+    estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
     if args.json:
-        print_json(estimate.to_json())
+        data = estimate.to_json()
+        data["untrimmed_bytes"] = estimate.untrimmed_bytes
+        print_json(data)
     else:
         print(render_table(estimate))
     for line in notes(model.note, estimate):
@@ -91,6 +118,27 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
         for name in estimate.no_wheel
     ]
     return out
+
+
+def script_packages(scripts: list[str], azure_cli: str) -> list[str]:
+    """The analysed package set of ``scripts`` (baseline included); bad scripts are errors."""
+    analysis = analyze(scripts, azure_cli)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    return list(analysis.package_names())
+
+
+def chosen_trims(words: list[str]) -> list[str]:
+    """``all`` or trim names, validated, in canonical order."""
+    return list(TRIMS) if "all" in words else ordered(words)
+
+
+def context_for(scripts: list[str], azure_cli: str) -> TrimContext:
+    """What the trims keep: from the scripts' analysis, or (no scripts) only the API profile;
+    module and AAZ trims then refuse, as nothing says what is needed."""
+    if scripts:
+        return trim_context(scripts, azure_cli)
+    return TrimContext(None, api_versions(load_knowledge(azure_cli), None), {})
 
 
 def _requirement(spec: str) -> Requirement:
@@ -137,6 +185,8 @@ def render_table(estimate: Estimate) -> str:
         line(["-" * w for w in widths]),
     ]
     out += [line(r) for r in rows]
+    if estimate.trims:
+        out.append(f"before trims: {size(estimate.untrimmed_bytes)}")
     for trim in estimate.trims:
         label = "no .pyc (--no-compile)" if trim.name == NO_COMPILE else trim.name
         out.append(f"trim {label}: saves {size(trim.saves_bytes)}")

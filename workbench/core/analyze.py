@@ -2,8 +2,10 @@
 
 ``analyze(paths, version)`` scans each script for ``az`` calls (``workbench.core.scan``), maps
 each call to its longest known command path, the command modules azure-cli loads for it (plus
-the modules those import, transitively), each module's SDK distributions, and the baseline
-every ``az`` needs. Every module and package carries the reasons that put it there.
+the modules whose code those load or run for the used commands, from the static load plan of
+``workbench.core.load_plan``), the SDK distributions that code needs, and the baseline every
+``az`` needs. Every module and package carries the reasons that put it there.
+``trim_context`` (``workbench.core.trim_context``) turns the same plan into what trims keep.
 
 Bad input never stops the analysis: an unreadable script or an unknown azure-cli version
 becomes one line in ``errors``, an unknown command path an entry in ``unresolved``.
@@ -20,6 +22,7 @@ from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge import EMBEDDED_VERSION, Knowledge, load_knowledge
+from workbench.core.load_plan import LoadPlan, plan_load
 from workbench.core.scan import AzCall, scan_file
 
 
@@ -159,17 +162,38 @@ def _resolve_calls(
     return commands, spots
 
 
-def _modules(knowledge: Knowledge, commands: list[Command]):
-    """Module -> (commands that load it, import chain) in first-seen order."""
+def _direct(knowledge: Knowledge, commands: list[Command]) -> dict[str, list[Command]]:
+    """Modules the command index loads, each with the commands that load it."""
     direct: dict[str, list[Command]] = {}
     for command in commands:
         for module in knowledge.modules_for(command.path):
             direct.setdefault(module, []).append(command)
-    return direct, knowledge.module_closure(direct)
+    return direct
+
+
+def _chains(knowledge: Knowledge, commands: list[Command], direct) -> tuple[dict, LoadPlan | None]:
+    """Module -> chain of importing modules (empty for loaded ones), and the load plan.
+
+    With per-file units in the knowledge, the static load plan decides (only code that loads
+    or runs for the used commands counts); older knowledge data falls back to whole-module
+    imports.
+    """
+    if "files" not in knowledge.data:
+        return knowledge.module_closure(direct), None
+    plan = plan_load(knowledge, [c.path for c in commands])
+    chains: dict[str, tuple[str, ...]] = {}
+    for module in [*direct, *plan.modules]:
+        chain, importer = [], plan.modules.get(module)
+        while importer is not None and importer not in chain and len(chain) < len(plan.modules):
+            chain.insert(0, importer)
+            importer = plan.modules.get(importer)
+        chains.setdefault(module, tuple(chain))
+    return chains, plan
 
 
 def _derive(knowledge: Knowledge, commands: list[Command]):
-    direct, chains = _modules(knowledge, commands)
+    direct = _direct(knowledge, commands)
+    chains, plan = _chains(knowledge, commands, direct)
     modules, packages = _Collected(), _Collected()
 
     def origin(module: str) -> str:
@@ -187,10 +211,15 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
                 modules.add(module, f"{_first_and_more(uses)} (index: {top} → {module})")
         else:
             importer = chain[-1]
-            use = knowledge.import_uses(importer)[module]
-            modules.add(module, f"imported by {importer}", use.at)
-        for dist, use in knowledge.sdk_uses(module).items():
-            packages.add(dist, origin(module), use.at)
+            use = knowledge.import_uses(importer).get(module)
+            modules.add(module, f"imported by {importer}", use.at if use else ())
+        if plan is None:
+            for dist, use in knowledge.sdk_uses(module).items():
+                packages.add(dist, origin(module), use.at)
+    if plan is not None:
+        for dist, uses in plan.dists.items():
+            for module, evidence in uses:
+                packages.add(dist, origin(module), (evidence,))
     for base in knowledge.baseline:
         packages.add(base.name, f"baseline: {base.reason}")
     baseline = [b.name for b in knowledge.baseline]
@@ -239,3 +268,9 @@ def analyze(
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
     )
+
+
+# Re-exported: the Dockerfile and init commands import it from here.
+from workbench.core.trim_context import trim_context  # noqa: E402
+
+__all__ = ["Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]

@@ -30,6 +30,12 @@ class PathTrim(Protocol):
         """Whether the trim deletes this path (relative to site-packages)."""
 
 
+def _removed_sets(trims: Sequence[PathTrim], paths: dict[str, int]) -> list[set[str] | None]:
+    """Per trim, what it deletes from one distribution when it can judge the whole listing
+    (``removes_all``); None means ask ``removes`` path by path."""
+    return [t.removes_all(paths.keys()) if hasattr(t, "removes_all") else None for t in trims]
+
+
 @dataclass(frozen=True)
 class PackageEstimate:
     name: str
@@ -108,8 +114,13 @@ class Estimator:
         files, pyc = self.model.files_of(name), self.model.pyc_of(name)
         saves = [[0, 0] for _ in trims]
         kept_files = kept_pyc = 0
+        removed = _removed_sets(trims, files)
+
+        def hits(i: int, path: str) -> bool:
+            return path in removed[i] if removed[i] is not None else trims[i].removes(path)
+
         for path, size in files.items():
-            hit = next((i for i, t in enumerate(trims) if t.removes(path)), None)
+            hit = next((i for i in range(len(trims)) if hits(i, path)), None)
             if hit is None:
                 kept_files += size
                 kept_pyc += pyc.get(path, 0)

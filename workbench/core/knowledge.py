@@ -209,6 +209,8 @@ def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledg
 
     sources = sources or SizeEngineSources()
     cli_wheel, core_wheel = sources.wheels(version)
-    data = build_knowledge(cli_wheel, core_wheel, sources.dist_files(version))
+    data = build_knowledge(
+        cli_wheel, core_wheel, sources.dist_files(version), sources.member_reader(version)
+    )
     write_data(data, cache_dir() / data_file_name(version))
     return Knowledge(data)

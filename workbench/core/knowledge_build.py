@@ -8,7 +8,7 @@ closure to its installed paths (the size engine's ``SizeModel.files_of``).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from workbench.core.knowledge_commands import CommandTree, needs_full_parse, sca
 from workbench.core.knowledge_dists import DistIndex
 from workbench.core.knowledge_profile import SHARED_PY, parse_profile
 from workbench.core.knowledge_refs import Ref, collect_refs
+from workbench.core.knowledge_units import scan_units
+from workbench.core.knowledge_versions import explicit_versions, reexport_table
 from workbench.core.knowledge_wheel import WheelReader
 
 SCHEMA = 1
@@ -79,8 +81,13 @@ class _RefResolver:
         return dist, looked_up
 
 
-def _scan_cli(cli: WheelReader, tree: CommandTree) -> dict[str, list[Ref]]:
+def _scan_cli(
+    cli: WheelReader, tree: CommandTree
+) -> tuple[dict[str, list[Ref]], dict[str, dict[str, Any]], list[str]]:
+    """Per module: references; per parsed file: its units; every text (for versions)."""
     refs: dict[str, list[Ref]] = {}
+    units: dict[str, dict[str, Any]] = {}
+    texts = []
     for member, text in cli.sources(MODULES_PREFIX):
         module = _module_name(member)
         if module is None:
@@ -88,13 +95,33 @@ def _scan_cli(cli: WheelReader, tree: CommandTree) -> dict[str, list[Ref]]:
         refs.setdefault(module, [])
         parsed = None
         if needs_full_parse(member, text):
+            texts.append(text)
             try:
                 parsed = ast.parse(text)
             except SyntaxError:
                 continue
-            refs[module].extend(collect_refs(parsed, member[len(MODULES_PREFIX) :]))
+            path = member[len(MODULES_PREFIX) :]
+            refs[module].extend(collect_refs(parsed, path))
+            units[path] = scan_units(path, parsed)
         scan_module_source(module, text, tree, parsed)
-    return refs
+    return refs, units, texts
+
+
+def _unit_of(units: dict[str, Any], line: int) -> str:
+    for name, unit in units.items():
+        if name and unit["lines"][0] <= line <= unit["lines"][1]:
+            return name
+    return ""
+
+
+def _attach_sdk(files: dict[str, dict[str, Any]], ref: Ref, dist: str) -> None:
+    """Record that the unit around ``ref`` needs ``dist`` (first evidence per kind/scope)."""
+    units = files.get(ref.file)
+    if units is None:
+        return
+    entry = units[_unit_of(units, ref.line)].setdefault("sdk", [])
+    if not any(e[0] == dist and e[1] == ref.local and e[2] == ref.kind for e in entry):
+        entry.append([dist, ref.local, ref.kind, ref.describe()])
 
 
 def _index(core: WheelReader, tree: CommandTree) -> tuple[dict[str, list[str]], str]:
@@ -109,24 +136,42 @@ def _index(core: WheelReader, tree: CommandTree) -> tuple[dict[str, list[str]], 
     return tree.top_level_index(), "scanned"
 
 
+def _prefix_dists(dists: DistIndex, profile: dict[str, Any], *tables: dict) -> dict[str, str]:
+    """SDK import prefix -> the distribution that ships it (profile and version tables)."""
+    prefixes = {e["import_prefix"] for e in profile["resource_types"].values()}
+    prefixes |= {p for table in tables for p in table}
+    out = {}
+    for prefix in sorted(prefixes):
+        dist, _ = dists.resolve((prefix,))
+        if dist:
+            out[prefix] = dist
+    return out
+
+
 def build_knowledge(
-    cli_wheel: str | Path, core_wheel: str | Path, dist_files: Mapping[str, Iterable[str]]
+    cli_wheel: str | Path,
+    core_wheel: str | Path,
+    dist_files: Mapping[str, Iterable[str]],
+    read_member: Callable[[str, str], str | None] | None = None,
 ) -> dict[str, Any]:
-    """The knowledge data of the azure-cli version in ``cli_wheel`` (see module docstring)."""
+    """The knowledge data of the azure-cli version in ``cli_wheel`` (see module docstring).
+
+    ``read_member(dist, path)`` reads one file of an SDK wheel (the API versions a multi-API
+    package re-exports); without it that table stays empty.
+    """
     with WheelReader(cli_wheel) as cli, WheelReader(core_wheel) as core:
         version, core_version = cli.version, core.version
         requires = {r.name for r in cli.requires()}
         core_requires = {r.name for r in core.requires()}
         profile = parse_profile(core.read_text(SHARED_PY))
         tree = CommandTree()
-        refs = _scan_cli(cli, tree)
+        refs, files, texts = _scan_cli(cli, tree)
         index, index_source = _index(core, tree)
         tree.expand_templates(index)
-        core_refs = [
-            ref
-            for member, text in core.sources(CORE_PREFIX)
-            for ref in collect_refs(ast.parse(text), member)
-        ]
+        core_refs = []
+        for member, text in core.sources(CORE_PREFIX):
+            core_refs.extend(collect_refs(ast.parse(text), member))
+            texts.append(text)
 
     resolver = _RefResolver(DistIndex(dist_files), profile)
     always_there = core_requires | {"azure-cli", "azure-cli-core"}
@@ -148,7 +193,9 @@ def build_knowledge(
                 continue
             if dist not in always_there:
                 sdk.add(module, dist, ref)
+                _attach_sdk(files, ref, dist)
 
+    reexported = reexport_table(dist_files, read_member) if read_member else {}
     modules = {}
     for module in sorted(refs):
         deps = sdk.of(module)
@@ -172,6 +219,10 @@ def build_knowledge(
         "modules": modules,
         "baseline": baseline_entries(core_refs, resolver, core_requires, requires),
         "api_profile": profile,
+        "files": files,
+        "api_reexports": reexported,
+        "api_explicit": (explicit := explicit_versions(texts)),
+        "prefix_dists": _prefix_dists(resolver.dists, profile, reexported, explicit),
         "requires": sorted(requires),
         "core_requires": sorted(core_requires),
     }

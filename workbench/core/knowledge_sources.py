@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +30,18 @@ class KnowledgeSources(Protocol):
     def dist_files(self, version: str) -> Mapping[str, Iterable[str]]:
         """Distribution -> installed paths, for every distribution azure-cli may pull in."""
         ...
+
+    def member_reader(self, version: str) -> Callable[[str, str], str | None]:
+        """``read(dist, path)``: the text of one file of a closure wheel (None if absent)."""
+        ...
+
+
+def _read_member(wheel: Path, path: str) -> str | None:
+    with zipfile.ZipFile(wheel) as archive:
+        try:
+            return archive.read(path).decode("utf-8", errors="replace")
+        except KeyError:
+            return None
 
 
 class SizeEngineSources:
@@ -58,6 +70,20 @@ class SizeEngineSources:
 
         model = load_size_model(self.target, version)
         return {name: list(model.files_of(name)) for name in model.names()}
+
+    def member_reader(self, version: str) -> Callable[[str, str], str | None]:
+        from workbench.core.resolve import resolve
+        from workbench.core.wheels import fetch_wheel
+
+        found = {r.name: r for r in resolve([f"azure-cli=={version}"], self.target)}
+
+        def read(dist: str, path: str) -> str | None:
+            item = found.get(canonicalize_name(dist))
+            if item is None or not item.is_wheel:
+                return None
+            return _read_member(fetch_wheel(item.url, item.sha256), path)
+
+        return read
 
 
 def _wheel_name(path: Path) -> tuple[str, str]:
@@ -102,6 +128,15 @@ class PipDownloadSources:
             raise WorkbenchError(
                 f"no {exc.args[0]} wheel for azure-cli {version} in {self.directory}"
             ) from None
+
+    def member_reader(self, version: str) -> Callable[[str, str], str | None]:
+        found = self._wheels_of(version)
+
+        def read(dist: str, path: str) -> str | None:
+            wheel = found.get(canonicalize_name(dist))
+            return _read_member(wheel, path) if wheel else None
+
+        return read
 
     def dist_files(self, version: str) -> dict[str, list[str]]:
         out = {}

@@ -31,15 +31,18 @@ def rule_prune_modules(paths, ctx, read=None):
 def rule_prune_aaz(paths, ctx, read=None):
     """Generated ``aaz/latest`` subtrees of kept modules that no kept group path reaches.
 
-    ``ctx["aaz_groups"]`` maps a module to group paths under ``aaz/latest`` ("disk",
-    "vm/image/edge_zone"). A folder is kept when it lies inside a kept path, and its own files
-    (not its other sub-folders) are kept when it is on the way to one. Modules absent from the
-    mapping are left whole.
+    ``ctx["aaz_groups"]`` maps a module to group paths under ``aaz/latest``: "disk" keeps the
+    whole group, "vmss/" (trailing slash) only the group's own files (what importing a class
+    from it loads). A folder on the way to a kept path keeps its own files, not its other
+    sub-folders. Modules absent from the mapping are left whole.
     """
     out = set()
     for module, groups in ctx["aaz_groups"].items():
         root = f"azure/cli/command_modules/{module}/aaz/latest/"
-        keep = [tuple(g.replace(".", "/").strip("/").split("/")) for g in groups]
+        whole, own = [], []
+        for g in groups:
+            key = tuple(p for p in g.replace(".", "/").split("/") if p)
+            (own if g.endswith("/") else whole).append(key)
         for p in paths:
             if not p.startswith(root):
                 continue
@@ -48,7 +51,9 @@ def rule_prune_aaz(paths, ctx, read=None):
                 parts = parts[:-1]
             if not parts:
                 continue
-            if any(parts[: len(k)] == k or k[: len(parts)] == parts for k in keep):
+            if any(parts[: len(k)] == k or k[: len(parts)] == parts for k in whole):
+                continue
+            if any(k[: len(parts)] == parts for k in own):
                 continue
             out.add(p)
     return out

@@ -184,9 +184,14 @@ class BoundTrim:
     context: dict = field(repr=False)
 
     def removes(self, path: str) -> bool:
-        """Whether the trim deletes ``path`` (per path; trim-api-versions' whole-package
-        safety checks need the full listing and are left to the in-build script)."""
+        """Whether the trim deletes ``path``, judged alone (trim-api-versions' folder check
+        needs the package's listing: use ``removes_all``)."""
         return bool(self.trim.rule((path,), self.context))
+
+    def removes_all(self, paths: Collection[str]) -> set[str]:
+        """The subset of one distribution's ``paths`` the trim deletes (exact for every trim;
+        re-exported API versions come from the context, since nothing is read here)."""
+        return self.trim.rule(paths, self.context)
 
 
 def path_trims(names: Iterable[str], context: TrimContext) -> list[BoundTrim]:
