@@ -1,0 +1,116 @@
+"""The package checklist: one row per distribution azure-cli may pull in."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from workbench.app.widgets.format import bar, fmt_bytes
+
+BAR_WIDTH = 12
+COLUMNS = (
+    ("", "check", 3),
+    ("package", "name", None),
+    ("version", "version", None),
+    ("pin", "pin", 4),
+    ("size", "size", 9),
+    ("marginal", "marginal", 9),
+    ("cumulative", "cumulative", BAR_WIDTH + 10),
+    ("why", "why", None),
+)
+PIN_MARKS = {"exact": "==", "compatible": "~=", "none": "any"}
+SORTS = ("checklist", "size", "name")
+
+
+class PackageTable(DataTable):
+    """Rows keyed by package name. ``fill`` (re)builds rows; ``apply`` updates them in place."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.sort_mode = SORTS[0]
+        self._order: dict[str, int] = {}
+
+    def on_mount(self) -> None:
+        for label, key, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    @property
+    def current_name(self) -> str | None:
+        """The package under the cursor."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def fill(self, session, estimate, names: list[str]) -> None:
+        """Show exactly ``names`` (already filtered), with values from ``estimate``."""
+        keep = self.current_name
+        self.clear()
+        rows = _rows(session, estimate)
+        for name in names:
+            self.add_row(*rows.cells(name), key=name)
+        self._resort(session, estimate, keep)
+
+    def apply(self, session, estimate) -> None:
+        """Update every shown row from a new estimate (the cheap path of a toggle)."""
+        keep = self.current_name
+        rows = _rows(session, estimate)
+        for row_key in self.rows:
+            for (_, column, _), value in zip(COLUMNS, rows.cells(row_key.value), strict=True):
+                self.update_cell(row_key, column, value)
+        self._resort(session, estimate, keep)
+
+    def _resort(self, session, estimate, keep: str | None) -> None:
+        order = checklist_order(session, estimate)
+        if self.sort_mode == "checklist":
+            self.sort("name", key=lambda name: order.get(name, len(order)))
+        elif self.sort_mode == "size":
+            sizes = {p.name: p.bytes for p in estimate.packages}
+            self.sort("name", key=lambda name: (-sizes.get(name, 0), name))
+        else:
+            self.sort("name")
+        if keep is not None and keep in self._row_locations:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+
+def checklist_order(session, estimate) -> dict[str, int]:
+    """Closure members in the estimate's order, then every other package by name."""
+    order = {p.name: i for i, p in enumerate(estimate.packages)}
+    for name in sorted(session.model.names()):
+        order.setdefault(name, len(order))
+    return order
+
+
+class _rows:
+    """Cell values of each row for one estimate (built once per update)."""
+
+    def __init__(self, session, estimate) -> None:
+        self.session = session
+        self.by_name = {p.name: p for p in estimate.packages}
+        self.total = estimate.total_bytes or 1
+
+    def cells(self, name: str) -> tuple:
+        s, p = self.session, self.by_name.get(name)
+        origin = s.origin(name)
+        checked = name in s.checked
+        if checked:
+            check = Text("[x]", style="bold") if origin == "script" else Text("[+]", style="bold")
+        elif origin == "script":
+            check = Text("[-]")  # the scripts need it but the user took it out
+        else:
+            check = Text(" · " if p is not None else "[ ]", style="dim")
+        version = p.version if p is not None else s.model.version_of(name)
+        if p is None:
+            return (check, name, version, PIN_MARKS[s.pin(name)], "", "", "", s.why(name))
+        cumulative = (
+            f"{bar(p.cumulative_bytes / self.total, BAR_WIDTH)} {fmt_bytes(p.cumulative_bytes)}"
+        )
+        return (
+            check,
+            name,
+            version,
+            PIN_MARKS[s.pin(name)],
+            fmt_bytes(p.bytes),
+            fmt_bytes(p.marginal_bytes),
+            cumulative,
+            s.why(name) or ("dependency" if not p.requested else ""),
+        )
