@@ -1,0 +1,129 @@
+"""``workbench estimate``: installed size of a package selection on the target image."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import humanize
+from packaging.requirements import InvalidRequirement, Requirement
+
+from workbench.cli.common import (
+    StderrProgress,
+    add_target_options,
+    print_json,
+    target_from_args,
+)
+from workbench.core.errors import WorkbenchError
+from workbench.core.estimate import NO_COMPILE, Estimate
+from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
+
+_SOURCES = {
+    "snapshot": "embedded snapshot (offline)",
+    "cache": "local cache",
+    "index": "package index",
+}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "estimate",
+        help="estimate the installed size of Azure CLI packages on a target image",
+        description="Per-package, marginal and cumulative installed size of azure-cli "
+        "(--no-deps) + azure-cli-core + PACKAGEs, resolved for the target, without installing.",
+    )
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="distributions to add")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="everything azure-cli requires (plain `pip install azure-cli`)",
+    )
+    parser.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
+    parser.add_argument("--no-compile", action="store_true", help="pip --no-compile (no .pyc)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="never touch the network (embedded snapshot or cache only)",
+    )
+    parser.add_argument("--json", action="store_true", help="machine output on stdout")
+    add_target_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    target = target_from_args(args)
+    progress = StderrProgress("reading wheels")
+    try:
+        wanted = [_requirement(spec) for spec in args.packages]
+        model = load_size_model(target, args.azure_cli, offline=args.offline, progress=progress)
+        extra = [str(r) for r in wanted if not model.satisfies(r)]
+        if extra:
+            model = load_size_model(
+                target, args.azure_cli, offline=args.offline, extra=extra, progress=progress
+            )
+    finally:
+        progress.close()
+    names = [r.name for r in wanted]
+    requested = model.cli_requirements() + names if args.all else names
+    estimate = model.estimate(requested, compile=not args.no_compile)
+    if args.json:
+        print_json(estimate.to_json())
+    else:
+        print(render_table(estimate))
+    if estimate.source == "snapshot" and not args.json:
+        print(f"sizes from the {_SOURCES['snapshot']}", file=sys.stderr)
+    return 0
+
+
+def _requirement(spec: str) -> Requirement:
+    try:
+        return Requirement(spec)
+    except InvalidRequirement as exc:
+        raise WorkbenchError(
+            f"{spec!r} is not a package name or requirement such as azure-mgmt-compute==34.1.0 "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
+
+
+def render_table(estimate: Estimate) -> str:
+    """The human table: name, version, size, marginal, cumulative, and a total line."""
+    size = humanize.naturalsize
+    header = ("package", "version", "size", "marginal", "cumulative")
+    rows = [
+        (
+            p.name + (" *" if p.requested else ""),
+            p.version,
+            size(p.bytes),
+            size(p.marginal_bytes),
+            size(p.cumulative_bytes),
+        )
+        for p in estimate.packages
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+
+    def line(cells) -> str:
+        first, second, *numbers = cells
+        return "  ".join(
+            [
+                first.ljust(widths[0]),
+                second.ljust(widths[1]),
+                *(n.rjust(w) for n, w in zip(numbers, widths[2:], strict=True)),
+            ]
+        )
+
+    out = [
+        f"target: {estimate.target.describe()}"
+        + (f" ({estimate.target.base_image})" if estimate.target.base_image else "")
+        + f"; azure-cli {estimate.azure_cli_version}; source: {_SOURCES[estimate.source]}",
+        line(header),
+        line(["-" * w for w in widths]),
+    ]
+    out += [line(r) for r in rows]
+    for trim in estimate.trims:
+        label = "no .pyc (--no-compile)" if trim.name == NO_COMPILE else trim.name
+        out.append(f"trim {label}: saves {size(trim.saves_bytes)}")
+    out.append(
+        f"total: {size(estimate.total_bytes)} ({estimate.total_bytes:,} bytes) "
+        f"in {len(estimate.packages)} distributions  (* = requested)"
+    )
+    return "\n".join(out)

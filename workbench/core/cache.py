@@ -1,0 +1,62 @@
+"""Content-addressed disk cache under the user cache dir (``WORKBENCH_CACHE_DIR`` overrides).
+
+Entries are keyed by an immutable digest (a wheel's sha256), written atomically, and carry
+a digest of their own payload so a corrupt entry is detected and treated as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+
+def cache_dir() -> Path:
+    """Root of workbench's cache."""
+    override = os.environ.get("WORKBENCH_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("workbench"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _entry_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / key[:2] / f"{key}.json"
+
+
+def get_json(kind: str, key: str) -> dict | None:
+    """The cached payload for ``key``, or None when missing or corrupt (then it is removed)."""
+    path = _entry_path(kind, key)
+    try:
+        envelope = json.loads(path.read_bytes())
+        payload = envelope["payload"]
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        if envelope["key"] == key and envelope["digest"] == hashlib.sha256(body).hexdigest():
+            return payload
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, OSError):
+        pass
+    path.unlink(missing_ok=True)
+    return None
+
+
+def put_json(kind: str, key: str, payload: dict) -> None:
+    """Store ``payload`` under ``key`` with a digest that ``get_json`` verifies."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    envelope = {"key": key, "digest": hashlib.sha256(body).hexdigest(), "payload": payload}
+    atomic_write_bytes(_entry_path(kind, key), json.dumps(envelope).encode())

@@ -1,0 +1,289 @@
+"""The size model: every distribution azure-cli may pull in for one target, with its
+installed files and its dependency edges evaluated for that target.
+
+Building it is the only step that touches the network (or the cache, or the embedded
+snapshot); everything after it (estimates, toggles, trims) is pure and fast.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from importlib import resources
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from workbench.core import cache
+from workbench.core.errors import WorkbenchError
+from workbench.core.resolve import ResolvedDist, resolve
+from workbench.core.sizing import installed_layout, pyc_bytes
+from workbench.core.target import Target
+from workbench.core.wheels import wheel_info
+
+DEFAULT_AZURE_CLI = "2.91.0"
+CLI, CORE = "azure-cli", "azure-cli-core"
+_MODEL_KIND = "size-model-v1"
+_FETCH_WORKERS = 24
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Dist:
+    """One distribution of the model."""
+
+    name: str
+    version: str
+    filename: str
+    sha256: str
+    size: int  # file bytes on the index
+    is_wheel: bool
+    requires: tuple[str, ...]  # names, markers already evaluated for the target
+    extras: dict[str, tuple[str, ...]]  # extra -> names it adds
+    entries: dict[str, int]  # wheel members -> bytes
+    entry_points: str
+
+    def to_json(self) -> dict:
+        """JSON-ready form for the cache and the snapshot."""
+        return {
+            **self.__dict__,
+            "requires": list(self.requires),
+            "extras": {k: list(v) for k, v in self.extras.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Dist:
+        """Inverse of ``to_json``."""
+        return cls(
+            **{
+                **data,
+                "requires": tuple(data["requires"]),
+                "extras": {k: tuple(v) for k, v in data["extras"].items()},
+            }
+        )
+
+
+class SizeModel:
+    """Distributions, their installed files and dependency graph, for one target."""
+
+    def __init__(self, azure_cli: str, target: Target, dists: Iterable[Dist], source: str):
+        self.azure_cli_version = azure_cli
+        self.target = target
+        self.source = source  # "snapshot" | "cache" | "index"
+        self.dists = {d.name: d for d in dists}
+        self.files: dict[str, dict[str, int]] = {}
+        self.base_bytes: dict[str, int] = {}
+        self.pyc: dict[str, dict[str, int]] = {}
+        for dist in self.dists.values():
+            files = installed_layout(dist.entries, dist.entry_points).files
+            self.files[dist.name] = files
+            self.base_bytes[dist.name] = sum(files.values())
+            self.pyc[dist.name] = {
+                p: pyc_bytes(p, s, target.python)
+                for p, s in files.items()
+                if p.endswith(".py") and not p.startswith("..")
+            }
+        self.edges = {d.name: self._edges(d) for d in self.dists.values()}
+        self._estimator = None
+
+    def _edges(self, dist: Dist) -> tuple[str, ...]:
+        out = []
+        for spec in dist.requires:
+            name, _, extras = spec.partition("[")
+            if name in self.dists:
+                out.append(name)
+            for extra in filter(None, extras.rstrip("]").split(",")):
+                out += [
+                    n for n in self.dists.get(name, _EMPTY).extras.get(extra, ()) if n in self.dists
+                ]
+        return tuple(dict.fromkeys(out))
+
+    def names(self) -> list[str]:
+        """Every distribution in the model, sorted."""
+        return sorted(self.dists)
+
+    def version_of(self, name: str) -> str:
+        """Pinned version of ``name``."""
+        return self.dists[canonicalize_name(name)].version
+
+    def files_of(self, name: str) -> dict[str, int]:
+        """Installed path (relative to site-packages) -> bytes, without bytecode."""
+        return self.files[canonicalize_name(name)]
+
+    def pyc_of(self, name: str) -> dict[str, int]:
+        """.py path -> modelled bytes of its .pyc (with its RECORD line)."""
+        return self.pyc[canonicalize_name(name)]
+
+    def cli_requirements(self) -> list[str]:
+        """azure-cli's own direct dependencies (what ``pip install azure-cli`` adds)."""
+        return list(self.edges[CLI])
+
+    def closure(self, roots: Iterable[str], without: str | None = None) -> set[str]:
+        """Names reachable from ``roots``; ``without`` is cut out of the graph."""
+        seen: set[str] = set()
+        stack = [r for r in roots if r != without]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(n for n in self.edges[name] if n != without and n not in seen)
+        return seen
+
+    def satisfies(self, requirement: Requirement) -> bool:
+        """Whether the model already holds a version of the distribution that fits."""
+        dist = self.dists.get(canonicalize_name(requirement.name))
+        return dist is not None and requirement.specifier.contains(dist.version, prereleases=True)
+
+    def estimate(self, requested: Iterable[str], **options):
+        """Estimate for ``requested`` (see ``workbench.core.estimate.Estimator.estimate``)."""
+        if self._estimator is None:
+            from workbench.core.estimate import Estimator  # estimate builds on this module
+
+            self._estimator = Estimator(self)
+        return self._estimator.estimate(requested, **options)
+
+    def to_json(self) -> dict:
+        """JSON-ready form for the cache and the snapshot."""
+        return {
+            "azure_cli": self.azure_cli_version,
+            "target": self.target.to_dict(),
+            "dists": [d.to_json() for d in self.dists.values()],
+        }
+
+
+_EMPTY = Dist("", "", "", "", 0, True, (), {}, {}, "")
+
+
+def _requirements(metadata: str, target: Target) -> tuple[tuple[str, ...], dict]:
+    """Requires-Dist of a METADATA text, evaluated for the target: (base, per-extra)."""
+    headers = HeaderParser().parsestr(metadata)
+    base: list[str] = []
+    extras: dict[str, list[str]] = {}
+    for raw in headers.get_all("Requires-Dist") or ():
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement:
+            continue
+        spec = canonicalize_name(req.name) + (
+            f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+        )
+        if req.marker is None or req.marker.evaluate({**target.environment, "extra": ""}):
+            base.append(spec)
+            continue
+        for extra in headers.get_all("Provides-Extra") or ():
+            if req.marker.evaluate({**target.environment, "extra": extra}):
+                extras.setdefault(canonicalize_name(extra), []).append(spec)
+    return tuple(base), {k: tuple(v) for k, v in extras.items()}
+
+
+def dists_from_index(
+    resolved: list[ResolvedDist], target: Target, progress: Progress | None = None
+) -> list[Dist]:
+    """Read every resolved wheel's central directory and METADATA (cached, concurrent)."""
+    wheels = [r for r in resolved if r.is_wheel]
+    done = 0
+
+    def one(item: ResolvedDist) -> Dist:
+        info, _ = wheel_info(item.url, item.sha256)
+        base, extras = _requirements(info.metadata, target)
+        return Dist(
+            item.name,
+            item.version,
+            item.filename,
+            item.sha256,
+            item.size,
+            True,
+            base,
+            extras,
+            info.entries,
+            info.entry_points,
+        )
+
+    out = []
+    with ThreadPoolExecutor(_FETCH_WORKERS) as pool:
+        for dist in pool.map(one, wheels):
+            out.append(dist)
+            done += 1
+            if progress:
+                progress(done, len(wheels), dist.name)
+    out += [
+        Dist(r.name, r.version, r.filename, r.sha256, r.size, False, (), {}, {}, "")
+        for r in resolved
+        if not r.is_wheel
+    ]
+    return out
+
+
+def _snapshot_name(azure_cli: str, target: Target) -> str:
+    return f"sizes-{azure_cli}-{target.key}.json.gz"
+
+
+def load_snapshot(azure_cli: str, target: Target) -> SizeModel | None:
+    """The embedded snapshot for this version and target, if one ships."""
+    ref = resources.files("workbench.data") / _snapshot_name(azure_cli, target)
+    if not ref.is_file():
+        return None
+    data = json.loads(gzip.decompress(ref.read_bytes()))
+    return SizeModel(azure_cli, target, map(Dist.from_json, data["dists"]), "snapshot")
+
+
+def _cache_key(azure_cli: str, target: Target, extra: Iterable[str]) -> str:
+    text = "|".join([azure_cli, target.key, *sorted(extra)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _known_names(azure_cli: str, target: Target) -> list[str]:
+    """Distribution names already known for this version (for "did you mean" hints)."""
+    snapshot = load_snapshot(azure_cli, target)
+    if snapshot is not None:
+        return snapshot.names()
+    cached = cache.get_json(_MODEL_KIND, _cache_key(azure_cli, target, ())) or {}
+    return [d["name"] for d in cached.get("dists", [])]
+
+
+def load_size_model(
+    target: Target,
+    azure_cli: str = DEFAULT_AZURE_CLI,
+    *,
+    offline: bool = False,
+    extra: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> SizeModel:
+    """The size model for ``azure-cli==azure_cli`` (plus ``extra`` requirements) on ``target``.
+
+    Order: the embedded snapshot (no extras), then the disk cache, then the index (which
+    fills the cache). ``offline`` never touches the network.
+    """
+    extra = sorted(set(extra))
+    if not extra:
+        snapshot = load_snapshot(azure_cli, target)
+        if snapshot is not None:
+            return snapshot
+    key = _cache_key(azure_cli, target, extra)
+    cached = cache.get_json(_MODEL_KIND, key)
+    if cached is not None:
+        return SizeModel(azure_cli, target, map(Dist.from_json, cached["dists"]), "cache")
+    if offline:
+        raise WorkbenchError(
+            f"no size data for azure-cli {azure_cli} on {target.describe()} without the network; "
+            "drop --offline, or use python:3.12-alpine / python:3.11-slim-bookworm (embedded)",
+            exit_code=1,
+        )
+    base = load_snapshot(azure_cli, target) or cache.get_json(
+        _MODEL_KIND, _cache_key(azure_cli, target, ())
+    )
+    known = (
+        base.names()
+        if isinstance(base, SizeModel)
+        else [d["name"] for d in (base or {}).get("dists", [])]
+    )
+    resolved = resolve([f"{CLI}=={azure_cli}", *extra], target, known)
+    model = SizeModel(azure_cli, target, dists_from_index(resolved, target, progress), "index")
+    cache.put_json(_MODEL_KIND, key, model.to_json())
+    return model
