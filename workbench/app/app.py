@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +23,7 @@ from workbench.app.screens.layers import LayersScreen
 from workbench.app.screens.modals import ConfirmModal
 from workbench.app.screens.packages import PackagesScreen
 from workbench.app.screens.scripts import ScriptsScreen
+from workbench.app.session import Session
 from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
@@ -62,13 +63,21 @@ class WorkbenchApp(App):
     ]
 
     def __init__(
-        self, recipe: Path | None = None, *, theme: str | None = None, offline: bool = False
+        self,
+        recipe: Path | None = None,
+        *,
+        theme: str | None = None,
+        offline: bool = False,
+        opener: Callable[..., Session] = open_session,
     ) -> None:
+        """``opener(recipe, offline=, progress=)`` loads the session in a worker thread."""
         super().__init__()
         self.recipe_path = recipe
         self.offline = offline
+        self._opener = opener
         self._requested_theme = theme
-        self.session = None
+        self.session: Session | None = None
+        self.load_error: str | None = None
         self.session_changed: Signal[object] = Signal(self, "session-changed")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -98,7 +107,7 @@ class WorkbenchApp(App):
     def load_session(self) -> None:
         """Open the recipe (or the embedded default) and its size model, off the UI thread."""
         try:
-            session = open_session(
+            session = self._opener(
                 self.recipe_path,
                 offline=self.offline,
                 progress=lambda done, total, what: self.post_message(
@@ -120,12 +129,15 @@ class WorkbenchApp(App):
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
-        self.screen.post_message(message)
+        if self.screen_stack:
+            self.screen.post_message(message)
 
     @on(WorkFailed)
     def _work_failed(self, message: WorkFailed) -> None:
         self.notify(message.error, title=f"{message.what} failed", severity="error", timeout=10)
-        self.screen.post_message(message)
+        if message.what == "load":
+            self.load_error = message.error
+            self.session_changed.publish(None)
 
     def mark_changed(self) -> None:
         """Called by screens after they change the session: updates the title's unsaved mark."""

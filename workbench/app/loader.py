@@ -32,12 +32,11 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
         raise WorkbenchError(
             f"cannot open {recipe}: recipes need the recipe core, which is not available yet"
         )
-    target_mod = optional_core("target")
-    estimate_mod = optional_core("estimate")
-    if target_mod is None or estimate_mod is None:
-        raise WorkbenchError("the size engine is not available yet (workbench.core.estimate)")
-    target = target_mod.Target.from_image(target_mod.DEFAULT_BASE_IMAGE)
-    model = estimate_mod.load_size_model(target, offline=True, progress=progress)
+    from workbench.core.size_model import load_size_model
+    from workbench.core.target import DEFAULT_BASE_IMAGE, Target
+
+    target = Target.from_image(DEFAULT_BASE_IMAGE)
+    model = load_size_model(target, offline=offline, progress=progress)
     scripts = [bundled_dir("sample-scripts") / DEFAULT_SCRIPT]
     session = Session(name=f"{DEFAULT_SCRIPT} (embedded default)", model=model, scripts=scripts)
     _analyse(session, model.azure_cli_version)

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.core.size_model import CLI, CORE
+
+ALWAYS_INSTALLED = (CLI, CORE)
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
 
@@ -30,6 +33,26 @@ class Session:
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
+    def __post_init__(self) -> None:
+        model = self.model
+        self._own = {
+            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
+            for n in model.names()
+        }
+        self._parents: dict[str, list[str]] = {}
+        for parent, children in model.edges.items():
+            for child in children:
+                self._parents.setdefault(child, []).append(parent)
+
+    def own_bytes(self, name: str) -> int:
+        """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
+        files, pyc = self._own[name]
+        return files + (pyc if self.compile else 0)
+
+    def pulled_in_by(self, name: str, present) -> str | None:
+        """A package in ``present`` that depends on ``name`` (why a dependency is there)."""
+        return next((p for p in self._parents.get(name, ()) if p in present), None)
+
     @property
     def target(self):
         """The size model's target (``workbench.core.target.Target``)."""
@@ -51,10 +74,13 @@ class Session:
         """The pin mode of a package (exact by default)."""
         return self.pins.get(name, PIN_MODES[0])
 
-    def toggle(self, name: str) -> None:
-        """Check or uncheck one package."""
+    def toggle(self, name: str) -> bool:
+        """Check or uncheck one package; False for azure-cli and its core (always installed)."""
+        if name in ALWAYS_INSTALLED:
+            return False
         self.checked.symmetric_difference_update({name})
         self.dirty = True
+        return True
 
     def cycle_pin(self, name: str) -> str:
         """Next pin mode for one package; returns it."""

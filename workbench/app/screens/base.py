@@ -37,9 +37,14 @@ class WorkbenchScreen(Screen):
     def _on_session_changed(self, session) -> None:
         if session is not None:
             self.show_session(session)
+        elif self.app.load_error:
+            self.show_load_error(self.app.load_error)
 
     def show_session(self, session) -> None:
         """Bring the screen up to date with the session (called when it changes or is shown)."""
+
+    def show_load_error(self, error: str) -> None:
+        """The session could not be opened: say so in place (screens with a notice)."""
 
 
 class PendingScreen(WorkbenchScreen):

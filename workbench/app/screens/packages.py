@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, ProgressBar, Static
 
-from workbench.app.messages import LoadProgress, WorkFailed
+from workbench.app.messages import LoadProgress
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
@@ -33,6 +33,7 @@ class PackagesScreen(WorkbenchScreen):
     """Checklist of Azure SDK packages; every toggle re-estimates synchronously (< 16 ms)."""
 
     MODE = "packages"
+    AUTO_FOCUS = "#packages"
     BINDINGS: ClassVar[list] = [
         Binding("space", "toggle", "Toggle", id="toggle-package"),
         Binding("p", "pin", "Pin mode", id="cycle-pin"),
@@ -44,12 +45,12 @@ class PackagesScreen(WorkbenchScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="target-bar"):
-            yield Static(id="target")
+        yield Static(id="target")
+        with Horizontal(id="options-bar"):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
-        yield Horizontal(id="trims-bar")
+            yield Horizontal(id="trims")
         yield Static(id="totals")
         yield Input(placeholder="filter packages by name", id="filter")
         yield ProgressBar(id="load-progress", show_eta=False)
@@ -122,10 +123,9 @@ class PackagesScreen(WorkbenchScreen):
         bar.update(total=message.total or None, progress=message.done)
         self.query_one(Notice).show(f"Loading the size model… {message.what}")
 
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
-        if message.what == "load":
-            self.query_one(Notice).show(f"Could not load: {message.error}", kind="error")
+    def show_load_error(self, error: str) -> None:
+        self.query_one("#load-progress").remove_class("-shown")
+        self.query_one(Notice).show(f"Could not open the session: {error}", kind="error")
 
     # -- actions ------------------------------------------------------------------------
 
@@ -136,9 +136,12 @@ class PackagesScreen(WorkbenchScreen):
 
     def action_toggle(self) -> None:
         name = self._current()
-        if name is not None:
-            self.app.session.toggle(name)
+        if name is None:
+            return
+        if self.app.session.toggle(name):
             self.refresh_numbers()
+        else:
+            self.notify(f"{name} is always installed (the CLI itself)", timeout=3)
 
     def action_pin(self) -> None:
         name = self._current()

@@ -10,8 +10,8 @@ from workbench.app.widgets.format import bar, fmt_bytes
 BAR_WIDTH = 12
 COLUMNS = (
     ("", "check", 3),
-    ("package", "name", None),
-    ("version", "version", None),
+    ("package", "name", 30),
+    ("version", "version", 12),
     ("pin", "pin", 4),
     ("size", "size", 9),
     ("marginal", "marginal", 9),
@@ -90,27 +90,43 @@ class _rows:
 
     def cells(self, name: str) -> tuple:
         s, p = self.session, self.by_name.get(name)
-        origin = s.origin(name)
-        checked = name in s.checked
-        if checked:
-            check = Text("[x]", style="bold") if origin == "script" else Text("[+]", style="bold")
-        elif origin == "script":
-            check = Text("[-]")  # the scripts need it but the user took it out
-        else:
-            check = Text(" · " if p is not None else "[ ]", style="dim")
-        version = p.version if p is not None else s.model.version_of(name)
+        pin = PIN_MARKS[s.pin(name)]
         if p is None:
-            return (check, name, version, PIN_MARKS[s.pin(name)], "", "", "", s.why(name))
+            size = Text(fmt_bytes(s.own_bytes(name)), style="dim", justify="right")
+            return (
+                _check(s, name, False),
+                name,
+                s.model.version_of(name),
+                pin,
+                size,
+                "",
+                "",
+                s.why(name),
+            )
         cumulative = (
-            f"{bar(p.cumulative_bytes / self.total, BAR_WIDTH)} {fmt_bytes(p.cumulative_bytes)}"
+            f"{bar(p.cumulative_bytes / self.total, BAR_WIDTH)} {fmt_bytes(p.cumulative_bytes):>9}"
         )
+        why = s.why(name)
+        if not why and not p.requested:
+            parent = s.pulled_in_by(name, self.by_name)
+            why = f"dependency of {parent}" if parent else "azure-cli"
         return (
-            check,
+            _check(s, name, True),
             name,
-            version,
-            PIN_MARKS[s.pin(name)],
-            fmt_bytes(p.bytes),
-            fmt_bytes(p.marginal_bytes),
+            p.version,
+            pin,
+            Text(fmt_bytes(p.bytes), justify="right"),
+            Text(fmt_bytes(p.marginal_bytes), justify="right"),
             cumulative,
-            s.why(name) or ("dependency" if not p.requested else ""),
+            why,
         )
+
+
+def _check(session, name: str, in_closure: bool) -> Text:
+    """The checkbox: [x] script-needed, [+] hand-added, [-] needed but unchecked, · pulled in."""
+    origin = session.origin(name)
+    if name in session.checked:
+        return Text("[x]" if origin == "script" else "[+]", style="bold")
+    if origin == "script":
+        return Text("[-]", style="bold")
+    return Text(" · " if in_closure else "[ ]", style="dim")
