@@ -8,9 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.core.size_model import CLI, CORE
-
-ALWAYS_INSTALLED = (CLI, CORE)
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
 
@@ -34,6 +31,9 @@ class Session:
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
     def __post_init__(self) -> None:
+        from workbench.core.size_model import CLI, CORE  # heavy imports: keep off app start
+
+        self.always_installed = (CLI, CORE)
         model = self.model
         self._own = {
             n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
@@ -76,7 +76,7 @@ class Session:
 
     def toggle(self, name: str) -> bool:
         """Check or uncheck one package; False for azure-cli and its core (always installed)."""
-        if name in ALWAYS_INSTALLED:
+        if name in self.always_installed:
             return False
         self.checked.symmetric_difference_update({name})
         self.dirty = True

@@ -51,25 +51,37 @@ class PackageTable(DataTable):
         self._resort(session, estimate, keep)
 
     def apply(self, session, estimate) -> None:
-        """Update every shown row from a new estimate (the cheap path of a toggle)."""
+        """Update the shown rows from a new estimate: the hot path of a toggle.
+
+        ``update_cell`` refreshes the widget once per call (150 rows x 8 cells is ~25 ms);
+        here only changed cells are written and the table refreshes once.
+        """
         keep = self.current_name
         rows = _rows(session, estimate)
-        for row_key in self.rows:
+        changed = False
+        for row_key, cells in self._data.items():
             for (_, column, _), value in zip(COLUMNS, rows.cells(row_key.value), strict=True):
-                self.update_cell(row_key, column, value)
+                if cells[column] != value:
+                    cells[column] = value
+                    changed = True
+        if changed:
+            self._update_count += 1  # invalidates DataTable's row render caches
+            self.refresh()
         self._resort(session, estimate, keep)
 
     def _resort(self, session, estimate, keep: str | None) -> None:
-        order = checklist_order(session, estimate)
         if self.sort_mode == "checklist":
+            order = checklist_order(session, estimate)
             self.sort("name", key=lambda name: order.get(name, len(order)))
         elif self.sort_mode == "size":
             sizes = {p.name: p.bytes for p in estimate.packages}
-            self.sort("name", key=lambda name: (-sizes.get(name, 0), name))
+            self.sort("name", key=lambda name: (-sizes.get(name, session.own_bytes(name)), name))
         else:
             self.sort("name")
         if keep is not None and keep in self._row_locations:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+            row = self.get_row_index(keep)
+            if row != self.cursor_row:
+                self.move_cursor(row=row, animate=False)
 
 
 def checklist_order(session, estimate) -> dict[str, int]:
