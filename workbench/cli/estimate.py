@@ -45,6 +45,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="never touch the network (embedded snapshot or cache only)",
     )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="resolve against the index again instead of the snapshot/cache",
+    )
     parser.add_argument("--json", action="store_true", help="machine output on stdout")
     add_target_options(parser)
     parser.set_defaults(run=run)
@@ -55,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     progress = StderrProgress("reading wheels")
     try:
         wanted = [_requirement(spec) for spec in args.packages]
-        model = load_size_model(target, args.azure_cli, offline=args.offline, progress=progress)
+        model = load_size_model(
+            target, args.azure_cli, offline=args.offline, refresh=args.refresh, progress=progress
+        )
         extra = [str(r) for r in wanted if not model.satisfies(r)]
         if extra:
             model = load_size_model(

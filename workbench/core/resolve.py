@@ -152,7 +152,7 @@ def resolve(requirements: list[str], target: Target, known: list[str] = ()) -> l
     try:
         text = _run_uv(requirements, target, binary_only=True)
     except _UvFailure as failure:
-        if "have no usable wheels" not in failure.stderr:
+        if "no usable wheels" not in failure.stderr:
             raise _explain(failure.stderr, requirements, list(known)) from None
         try:
             text = _run_uv(requirements, target, binary_only=False)

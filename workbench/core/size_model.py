@@ -220,13 +220,13 @@ def dists_from_index(
     return out
 
 
-def _snapshot_name(azure_cli: str, target: Target) -> str:
+def snapshot_name(azure_cli: str, target: Target) -> str:
     return f"sizes-{azure_cli}-{target.key}.json.gz"
 
 
 def load_snapshot(azure_cli: str, target: Target) -> SizeModel | None:
     """The embedded snapshot for this version and target, if one ships."""
-    ref = resources.files("workbench.data") / _snapshot_name(azure_cli, target)
+    ref = resources.files("workbench.data") / snapshot_name(azure_cli, target)
     if not ref.is_file():
         return None
     data = json.loads(gzip.decompress(ref.read_bytes()))
@@ -253,20 +253,22 @@ def load_size_model(
     *,
     offline: bool = False,
     extra: Iterable[str] = (),
+    refresh: bool = False,
     progress: Progress | None = None,
 ) -> SizeModel:
     """The size model for ``azure-cli==azure_cli`` (plus ``extra`` requirements) on ``target``.
 
     Order: the embedded snapshot (no extras), then the disk cache, then the index (which
-    fills the cache). ``offline`` never touches the network.
+    fills the cache). ``offline`` never touches the network; ``refresh`` always resolves anew
+    (wheel data still comes from the sha256-keyed cache).
     """
     extra = sorted(set(extra))
-    if not extra:
+    if not extra and not refresh:
         snapshot = load_snapshot(azure_cli, target)
         if snapshot is not None:
             return snapshot
     key = _cache_key(azure_cli, target, extra)
-    cached = cache.get_json(_MODEL_KIND, key)
+    cached = None if refresh else cache.get_json(_MODEL_KIND, key)
     if cached is not None:
         return SizeModel(azure_cli, target, map(Dist.from_json, cached["dists"]), "cache")
     if offline:

@@ -35,6 +35,7 @@ _ALPINE_PYTHON = {"3.18": "3.11", "3.19": "3.11", "3.20": "3.12", "3.21": "3.12"
 _DEFAULT_DEBIAN = "trixie"  # what the python:X.Y and python:X.Y-slim tags are built on today
 _MUSL_VERSION = "1.2"
 _MIN_MANYLINUX = 17  # manylinux_2_17 == manylinux2014, the oldest tag worth listing
+_UV_MAX_MANYLINUX = 40  # newest manylinux_2_x uv 0.13 accepts as --python-platform
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class Target:
         """uv's ``--python-platform`` value; it also fixes uv's marker environment."""
         if self.libc == "musl":
             return f"{self.arch}-unknown-linux-musl"
-        return f"{self.arch}-manylinux_{self.libc_version.replace('.', '_')}"
+        major, minor = self.libc_version.split(".")
+        return f"{self.arch}-manylinux_{major}_{min(int(minor), _UV_MAX_MANYLINUX)}"
 
     @cached_property
     def platforms(self) -> list[str]:

@@ -1,0 +1,43 @@
+"""Regenerate the embedded size snapshots (workbench/data/sizes-*.json.gz) from the index.
+
+Usage: python scripts/regen_snapshot.py [--azure-cli VER] [BASE_IMAGE ...]
+Defaults: azure-cli 2.91.0 on python:3.12-alpine and python:3.11-slim-bookworm (x86_64).
+File URLs are left out of the snapshot: they come from the resolver when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from pathlib import Path
+
+from workbench.core.resolve import resolve
+from workbench.core.size_model import DEFAULT_AZURE_CLI, dists_from_index, snapshot_name
+from workbench.core.target import Target
+
+DATA = Path(__file__).resolve().parent.parent / "workbench" / "data"
+DEFAULT_BASES = ["python:3.12-alpine", "python:3.11-slim-bookworm"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI)
+    parser.add_argument("bases", nargs="*", default=DEFAULT_BASES)
+    args = parser.parse_args()
+    for base in args.bases:
+        target = Target.from_image(base)
+        dists = dists_from_index(resolve([f"azure-cli=={args.azure_cli}"], target), target)
+        data = {
+            "azure_cli": args.azure_cli,
+            "target": target.to_dict(),
+            "dists": sorted((d.to_json() for d in dists), key=lambda d: d["name"]),
+        }
+        path = DATA / snapshot_name(args.azure_cli, target)
+        body = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        path.write_bytes(gzip.compress(body, mtime=0))
+        print(f"{path.name}: {len(dists)} distributions, {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()
