@@ -1,0 +1,100 @@
+"""``workbench dockerfile``: render a recipe into a Dockerfile (and its build context)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from workbench.core.dockerfile import Resolution, build_context
+from workbench.core.errors import WorkbenchError
+from workbench.core.recipe import Recipe
+from workbench.core.size_model import load_size_model
+from workbench.core.trims import TrimContext
+
+
+def add_parser(subparsers) -> None:
+    """Register ``dockerfile``."""
+    p = subparsers.add_parser("dockerfile", help="render the recipe's Dockerfile")
+    p.add_argument("--recipe", required=True, metavar="FILE")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the Dockerfile here, and the files it COPYs beside it (default: stdout)",
+    )
+    p.add_argument(
+        "--resolution",
+        metavar="JSON",
+        help='pinned versions {"versions": {name: version}, "no_wheel": [...]} '
+        "(default: resolved by the size engine)",
+    )
+    p.add_argument("--trim-context", metavar="JSON", help="TrimContext JSON (default: analysis)")
+    p.add_argument("--offline", action="store_true", help="use cached/embedded data only")
+    p.add_argument(
+        "--lock",
+        action="store_true",
+        help="install from a hashed lock of the resolved files (pip --require-hashes)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    """Render; write with -o (backups kept), else print the Dockerfile."""
+    recipe = Recipe.load(args.recipe)
+    resolution = (
+        Resolution.from_json(_read_json(args.resolution))
+        if args.resolution
+        else resolve(recipe, offline=args.offline, lock=args.lock)
+    )
+    context = (
+        TrimContext.from_json(_read_json(args.trim_context))
+        if args.trim_context
+        else analysed_trim_context(recipe)
+    )
+    built = build_context(recipe, resolution, context)
+    written = None
+    if args.output:
+        out = Path(args.output)
+        written = str(built.write(out.parent, out.name))
+    if args.json:
+        print(
+            json.dumps(
+                {"dockerfile": built.dockerfile, "files": sorted(built.files), "written": written},
+                indent=2,
+            )
+        )
+    elif written:
+        print(f"wrote {written} and {len(built.files)} build context file(s)", file=sys.stderr)
+    else:
+        sys.stdout.write(built.dockerfile)
+    return 0
+
+
+def resolve(recipe: Recipe, offline: bool = False, lock: bool = False) -> Resolution:
+    """Exact versions for the recipe's packages from the size engine's model."""
+    model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
+    return Resolution.from_size_model(model, [p.name for p in recipe.packages], lock=lock)
+
+
+def analysed_trim_context(recipe: Recipe) -> TrimContext | None:
+    """The TrimContext the analysis derives from the recipe's scripts.
+
+    Seam: uses ``workbench.core.analyze.trim_context(scripts, azure_cli)`` when the knowledge
+    helper provides it; otherwise None (the recipe's [keep] table still applies).
+    """
+    try:
+        from workbench.core.analyze import trim_context
+    except ImportError:
+        return None
+    return trim_context([str(recipe.root / s) for s in recipe.scripts], recipe.azure_cli)
+
+
+def _read_json(path: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkbenchError(f"{path} not found") from None
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(f"{path}: not valid JSON ({exc})") from None
