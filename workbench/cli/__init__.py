@@ -10,7 +10,7 @@ from workbench import __version__
 from workbench.core.errors import WorkbenchError
 
 # Subcommand modules under workbench.cli; each defines add_parser(subparsers) and run(args).
-SUBCOMMANDS = ["estimate", "analyze", "init", "dockerfile", "tui"]
+SUBCOMMANDS = ["estimate", "analyze", "init", "dockerfile", "layers", "tui"]
 
 
 def build_parser() -> argparse.ArgumentParser:
