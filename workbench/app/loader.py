@@ -5,23 +5,12 @@ Runs in a worker thread (it reads files and may fetch sizes); never call it from
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
 
 DEFAULT_SCRIPT = "tag-disks.sh"
-
-
-def optional_core(module: str):
-    """Import ``workbench.core.<module>``, or None while that part of the core has not landed."""
-    try:
-        return importlib.import_module(f"workbench.core.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("workbench.core"):
-            return None
-        raise
 
 
 def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -> Session:
@@ -44,9 +33,11 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
 
 
 def _analyse(session: Session, version: str) -> None:
-    """Fill in which packages the scripts need and why (when the analysis core is there)."""
-    analyze = optional_core("analyze")
-    if analyze is None:
-        session.notes.append("script analysis is not available yet: no 'why' and no preselection")
-        return
-    session.analysis = analyze.analyze([str(p) for p in session.scripts], version)
+    """Which packages the scripts need and why; the default checks exactly those."""
+    from workbench.core.analyze import analyze
+
+    analysis = analyze([str(p) for p in session.scripts], version)
+    session.analysis = analysis
+    session.notes.extend(analysis.errors)
+    session.needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
+    session.checked = set(session.needed) - set(session.always_installed)
