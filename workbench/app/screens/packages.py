@@ -40,7 +40,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("m", "install_mode", "Install mode", id="cycle-install-mode"),
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
         Binding("o", "sort", "Sort", id="cycle-sort"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -52,7 +52,7 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("sort", id="sort")
             yield Horizontal(id="trims")
         yield Static(id="totals")
-        yield Input(placeholder="filter packages by name", id="filter")
+        yield Input(placeholder="/ filter packages by name", id="filter", compact=True)
         yield ProgressBar(id="load-progress", show_eta=False)
         notice = Notice(id="notice")
         notice.show("Loading the size model…")
@@ -166,15 +166,11 @@ class PackagesScreen(WorkbenchScreen):
             self.refresh_numbers()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-shown")
-        box.focus()
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.remove_class("-shown")
-        self.query_one(PackageTable).focus()
+        self.query_one("#filter", Input).value = ""
+        self.set_focus(self.query_one(PackageTable))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
@@ -182,7 +178,7 @@ class PackagesScreen(WorkbenchScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.query_one(PackageTable).focus()
+        self.set_focus(self.query_one(PackageTable))
 
     @on(PackageTable.RowSelected)
     def _row_clicked(self) -> None:

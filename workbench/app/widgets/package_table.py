@@ -104,7 +104,7 @@ class _rows:
         s, p = self.session, self.by_name.get(name)
         pin = PIN_MARKS[s.pin(name)]
         if p is None:
-            size = Text(fmt_bytes(s.own_bytes(name)), style="dim", justify="right")
+            size = Text(f"{fmt_bytes(s.own_bytes(name)):>9}", style="dim")
             return (
                 _check(s, name, False),
                 name,
@@ -127,8 +127,8 @@ class _rows:
             name,
             p.version,
             pin,
-            Text(fmt_bytes(p.bytes), justify="right"),
-            Text(fmt_bytes(p.marginal_bytes), justify="right"),
+            f"{fmt_bytes(p.bytes):>9}",
+            f"{fmt_bytes(p.marginal_bytes):>9}",
             cumulative,
             why,
         )
@@ -137,7 +137,7 @@ class _rows:
 def _check(session, name: str, in_closure: bool) -> Text:
     """The checkbox: [x] script-needed, [+] hand-added, [-] needed but unchecked, · pulled in."""
     origin = session.origin(name)
-    if name in session.checked:
+    if name in session.checked or name in session.always_installed:
         return Text("[x]" if origin == "script" else "[+]", style="bold")
     if origin == "script":
         return Text("[-]", style="bold")
