@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fixtures import SCRIPTS, expected_of
 from workbench.cli import main
 from workbench.core.analyze import analyze
 from workbench.core.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample-scripts" / "tag-disks.sh"
-FIXTURES = ROOT / "tests" / "fixtures" / "scripts"
 
 
 @pytest.fixture(scope="module")
@@ -124,20 +124,10 @@ def test_human_output_groups_paths_modules_packages(capsys):
     assert "azure-mgmt-compute" in out and "← module vm ← `az disk list` at tag-disks.sh:30" in out
 
 
-def _expected_paths(path: Path) -> list[tuple[int, str]]:
-    data = json.loads(path.read_text())
-    items = data.get("commands", data.get("paths", [])) if isinstance(data, dict) else data
-    return [(i.get("line", 0), i["path"]) if isinstance(i, dict) else (0, i) for i in items]
-
-
 def test_command_path_recall_and_precision_on_fixtures():
-    expected_files = sorted(FIXTURES.glob("*.expected.json"))
-    if not expected_files:
-        pytest.skip("no tests/fixtures/scripts/*.expected.json yet (scan branch)")
     hits = expected_total = found_total = 0
-    for expected_file in expected_files:
-        script = expected_file.with_name(expected_file.name.replace(".expected.json", ".sh"))
-        expected = [p for _, p in _expected_paths(expected_file)]
+    for script in SCRIPTS:
+        expected = [entry["path"] for entry in expected_of(script)]
         found = [" ".join(c.path) for c in analyze([script]).commands]
         remaining = list(found)
         for path in expected:

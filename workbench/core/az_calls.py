@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
@@ -47,20 +49,34 @@ GLOBAL_FLAGS = frozenset({"--debug", "--verbose", "--only-show-errors"})
 FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 MAX_DEPTH = 8
 _MENTIONS_AZ = re.compile(r"(?<![A-Za-z0-9.-])az(?![A-Za-z0-9.-])", re.I)
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
 _SHELL_C = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
 
 
-@dataclass(frozen=True)
 class Tok:
-    """One shell word of a command: its node, its text (placeholders for expansions)."""
+    """One shell word of a command: its node, its text (placeholders for expansions).
 
-    node: Node
-    text: str
-    literal: bool
+    ``text`` and ``literal`` are worked out on first use: most words are never looked at.
+    """
 
-    @classmethod
-    def of(cls, node: Node) -> Tok:
-        return cls(node, display(node), is_literal(node))
+    __slots__ = ("_literal", "_text", "node")
+
+    def __init__(self, node: Node, text: str | None = None, literal: bool | None = None) -> None:
+        self.node = node
+        self._text = text
+        self._literal = literal
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = display(self.node)
+        return self._text
+
+    @property
+    def literal(self) -> bool:
+        if self._literal is None:
+            self._literal = is_literal(self.node)
+        return self._literal
 
 
 @dataclass(frozen=True)
@@ -76,11 +92,22 @@ def _program(tok: Tok) -> str:
     return tok.text.rsplit("/", 1)[-1]
 
 
-def _enclosing_function(node: Node) -> Node | None:
-    parent = node.parent
-    while parent is not None and parent.type != "function_definition":
-        parent = parent.parent
-    return parent
+# What may stand directly in an ERROR node without being the error itself.
+_WHOLE = frozenset(
+    {
+        "command", "pipeline", "list", "redirected_statement", "variable_assignment",
+        "variable_assignments", "declaration_command", "unset_command", "if_statement",
+        "for_statement", "c_style_for_statement", "while_statement", "case_statement",
+        "function_definition", "compound_statement", "subshell", "test_command",
+        "negated_command", "comment", "do_group", "elif_clause", "else_clause", "case_item",
+        "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case",
+        "esac", "select", "function", ";", ";;", "&", "&&", "||", "|", "{", "}", "\n",
+    }
+)  # fmt: skip
+
+
+def _is_stray(node: Node) -> bool:
+    return node.type not in _WHOLE and node.type != "string_content"
 
 
 def _within(node: Node, outer: Node) -> bool:
@@ -110,6 +137,7 @@ class ScriptScan:
         self.forwarders: dict[str, _Forwarder] = {}
         self.forward_sites: dict[tuple[int, int], str] = {}
         self.skipped: list[tuple[int, int]] = []
+        self._function_of: dict[tuple[int, int], Node] | None = None
 
     # -- entry point -------------------------------------------------------------------
     def run(self) -> ScriptScan:
@@ -120,10 +148,35 @@ class ScriptScan:
             key = (command.start_byte, command.end_byte)
             if key in self.forward_sites or self._is_skipped(command):
                 continue
-            self._run(self._toks(command), command, 0, ())
+            if self._cannot_run_az(command):
+                continue
+            for segment in self._segments(command):
+                self._run(segment, command, 0, ())
         self._report_uncalled_forwarders()
         self._report_syntax_errors()
         return self
+
+    def _enclosing_function(self, node: Node) -> Node | None:
+        """The innermost function definition around command ``node``, if any."""
+        if self._function_of is None:
+            self._function_of = {}
+            commands = self.found.get("command", [])
+            starts = [c.start_byte for c in commands]
+            for fn in self.found.get("function", ()):  # outer before inner: inner wins
+                first = bisect.bisect_left(starts, fn.start_byte)
+                last = bisect.bisect_left(starts, fn.end_byte)
+                for command in commands[first:last]:
+                    self._function_of[command.start_byte, command.end_byte] = fn
+        return self._function_of.get((node.start_byte, node.end_byte))
+
+    def _cannot_run_az(self, command: Node) -> bool:
+        """Cheap pre-check: no `az`, no expansion and no function of ours in the command."""
+        raw = self.source[command.start_byte : command.end_byte]
+        if b"az" in raw or b"$" in raw or b"`" in raw:
+            return False
+        name = command.child_by_field_name("name")
+        program = text(name).rsplit("/", 1)[-1] if name is not None else ""
+        return program not in self.forwarders and program not in self.runners
 
     # -- words ---------------------------------------------------------------------------
     def _toks(self, command: Node) -> list[Tok]:
@@ -131,7 +184,29 @@ class ScriptScan:
         if name is None:
             return []
         head = name.named_children[0] if name.named_children else name
-        return [Tok.of(head)] + [Tok.of(a) for a in command.children_by_field_name("argument")]
+        return [Tok(head)] + [Tok(a) for a in command.children_by_field_name("argument")]
+
+    def _segments(self, command: Node) -> list[list[Tok]]:
+        """The command's words, split where tree-sitter-bash ran on past an unescaped newline.
+
+        tree-sitter-bash 0.25 sometimes swallows the next line into the arguments of the last
+        command of a pipeline (``a | b | head -n 3`` NEWLINE ``az x && y``); bash does not.
+        """
+        toks = self._toks(command)
+        if command.start_point.row == command.end_point.row:
+            return [toks]
+        segments: list[list[Tok]] = [[]]
+        previous: Node | None = None
+        for tok in toks:
+            gap = self.source[previous.end_byte : tok.node.start_byte] if previous else b""
+            raw = tok.node.text
+            if re.search(rb"(?<!\\)\n", gap) or raw.startswith(b"\n"):
+                segments.append([])
+                if raw.startswith(b"\n"):
+                    tok = Tok(tok.node, tok.text.lstrip(), tok.literal)
+            segments[-1].append(tok)
+            previous = tok.node
+        return [s for s in segments if s]
 
     def _alternatives(self, tok: Tok) -> list[list[Tok]] | None:
         """The word lists a token can stand for, statically; None when unknown."""
@@ -142,7 +217,7 @@ class ScriptScan:
             elements = self.scope.array_elements(array)
             if elements is None:
                 return None
-            return [[Tok.of(e) for e in alt] for alt in elements]
+            return [[Tok(e) for e in alt] for alt in elements]
         values = static_values(tok.node, self.scope.values)
         if values is None:
             return None
@@ -175,6 +250,8 @@ class ScriptScan:
         program = _program(head)
         if program == "az":
             self._emit(head, rest, site, via)
+        elif _PYTHON.fullmatch(program) and [t.text for t in rest[:2]] == ["-m", "azure.cli"]:
+            self._emit(head, rest[2:], site, via)  # `python -m azure.cli` is az itself
         elif program in ("command", "builtin") and rest and rest[0].text in ("-v", "-V"):
             return  # `command -v az`: looks az up, does not run it
         elif program in WRAPPERS or program in self.runners:
@@ -201,7 +278,7 @@ class ScriptScan:
             for alt in alts[:MAX_ALTERNATIVES]:
                 self._run(alt + rest, site, depth + 1, step)
             return
-        if all_args_expansion(head.node) is not None and _enclosing_function(site) is not None:
+        if all_args_expansion(head.node) is not None and self._enclosing_function(site) is not None:
             return  # `"$@"` in a runner function: resolved at its call sites
         start = self._first(rest)
         if start is not None:  # an unknown prefix such as `$SUDO az ...`
@@ -237,15 +314,15 @@ class ScriptScan:
 
     def _shell_string_source(self, node: Node) -> str | None:
         """Text of a `-c` script; None when it is built at run time."""
-        if node.type == "raw_string":
-            return display(node)
-        if node.type == "string":
-            if any(
-                c.type in ("command_substitution", "process_substitution") for c in node.children
-            ):
-                return None  # run by the outer shell; its calls are found there
-            return text(node)[1:-1]
-        return display(node) if is_literal(node) else None
+        values = static_values(node, self.scope.values)
+        if values is not None and len(values) == 1:
+            return values[0]
+        if node.type != "string":
+            return None
+        if any(c.type in ("command_substitution", "process_substitution") for c in node.children):
+            return None  # run by the outer shell first; its calls are found there
+        inner = text(node)[1:-1]
+        return None if inner.lstrip().startswith("$") else inner  # program known at run time
 
     def _run_find_exec(self, rest: list[Tok], site: Node, depth: int, via) -> None:
         """`find . -exec az ... {} \\;`: each -exec segment is a command."""
@@ -294,7 +371,7 @@ class ScriptScan:
                     break
                 heads = [h + a for h in heads for a in alts][:MAX_ALTERNATIVES]
             end += 1
-        line, call_text = self._locate(az.node, site)
+        line, call_text = self._locate(az.node, rest[-1].node if rest else az.node, site)
         for head in heads:
             words, stopped = [], cut
             for tok in head:
@@ -312,11 +389,11 @@ class ScriptScan:
                 AzCall(self.file, line, tuple(words), tuple(args), call_text, stopped, via)
             )
 
-    def _locate(self, node: Node, site: Node) -> tuple[int, str]:
-        """Line and one-line text of a call whose program word is ``node`` in command ``site``."""
-        if _within(node, site):
-            raw = self.source[node.start_byte : site.end_byte].decode("utf-8", "replace")
-            return self.line_offset + node.start_point.row + 1, one_line(raw)
+    def _locate(self, first: Node, last: Node, site: Node) -> tuple[int, str]:
+        """Line and one-line text of a call from word ``first`` to ``last`` in command ``site``."""
+        if _within(first, site) and _within(last, site) and first.start_byte <= last.start_byte:
+            raw = self.source[first.start_byte : last.end_byte].decode("utf-8", "replace")
+            return self.line_offset + first.start_point.row + 1, one_line(raw)
         return self.line_offset + site.start_point.row + 1, one_line(text(site))
 
     def _unresolve(self, node: Node, site: Node, reason: str) -> None:
@@ -339,7 +416,7 @@ class ScriptScan:
         while changed:
             changed = False
             for command in self.found.get("command", ()):
-                fn = _enclosing_function(command)
+                fn = self._enclosing_function(command)
                 key = (command.start_byte, command.end_byte)
                 if fn is None or key in self.forward_sites:
                     continue
@@ -367,24 +444,25 @@ class ScriptScan:
         return False
 
     def _shift_count(self, fn: Node, before: Node) -> int:
+        """How many arguments `shift` drops in function ``fn`` before command ``before``."""
         count = 0
         for command in self.found.get("command", ()):
-            if not _within(command, fn) or command.start_byte >= before.start_byte:
+            if command.start_byte >= before.start_byte:
+                break
+            if command.start_byte < fn.start_byte or not text(command).startswith("shift"):
                 continue
             toks = self._toks(command)
-            if toks and toks[0].text == "shift":
+            if toks[0].text == "shift":
                 count += int(toks[1].text) if len(toks) > 1 and toks[1].text.isdigit() else 1
         return count
 
     def _report_uncalled_forwarders(self) -> None:
-        called = {
-            tok.text
-            for command in self.found.get("command", ())
-            for tok in self._toks(command)
-            if tok.literal
-        }
+        if not self.forwarders:
+            return
+        names = "|".join(re.escape(name) for name in self.forwarders).encode()
+        mentions = Counter(re.findall(rb"(?<![\w./-])(" + names + rb")(?![\w./-])", self.source))
         for (start, _end), name in self.forward_sites.items():
-            if name in self.forwarders and name not in called:
+            if name in self.forwarders and mentions[name.encode()] < 2:
                 site = next(c for c in self.found["command"] if c.start_byte == start)
                 self._unresolve(
                     site, site, f"function {name} runs az with its arguments; nothing here calls it"
@@ -429,15 +507,19 @@ class ScriptScan:
             if not any(_within(node, o) for o in outer):
                 outer.append(node)
         for node in outer:
-            first, last = node.start_point.row, node.end_point.row
-            self.error_lines.update(range(self.line_offset + first, self.line_offset + last + 1))
-            span = f"line {first + 1}" if first == last else f"lines {first + 1}-{last + 1}"
+            stray = sorted({c.start_point.row for c in node.children if _is_stray(c)})
+            self.error_lines.update(self.line_offset + row for row in stray)
+            first = stray[0] if stray else node.start_point.row
+            first_text = self.source.split(b"\n")[first].decode("utf-8", "replace")
+            last = node.end_point.row - (node.end_point.column == 0)
+            span = f"lines {node.start_point.row + 1}-{max(last, first) + 1}"
             self.unresolved.append(
                 Unresolved(
                     self.file,
                     self.line_offset + first + 1,
-                    one_line(text(node).split("\n", 1)[0])[:120],
-                    f"syntax error in {span}: bash cannot parse it; az calls there may be missed",
+                    one_line(first_text)[:120],
+                    f"syntax error near here: bash cannot parse it; az calls in {span} "
+                    "may be missed",
                 )
             )
         for node in self.found.get("missing", ()):

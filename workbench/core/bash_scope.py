@@ -70,6 +70,8 @@ class Scope:
         if name is None:
             return
         program = text(name)
+        if program not in _SETTERS and program != "printf":
+            return
         args = [text(a) for a in node.children_by_field_name("argument")]
         if program in _SETTERS:
             targets = [a for a in args if _IDENTIFIER.fullmatch(a)]

@@ -19,6 +19,9 @@ _QUERY_SOURCE = """
 (variable_assignment) @assignment
 (for_statement) @loop
 (heredoc_redirect) @heredoc
+"""
+# Run only on trees with errors (most have none).
+_ERROR_QUERY_SOURCE = """
 (ERROR) @error
 (MISSING) @missing
 """
@@ -34,8 +37,8 @@ def _parser() -> Parser:
 
 
 @functools.cache
-def _query() -> Query:
-    return Query(LANGUAGE, _QUERY_SOURCE)
+def _query(source: str) -> Query:
+    return Query(LANGUAGE, source)
 
 
 def parse(source: bytes) -> Node:
@@ -45,7 +48,9 @@ def parse(source: bytes) -> Node:
 
 def captures(root: Node) -> dict[str, list[Node]]:
     """Nodes of interest under ``root``, by capture name, in source order."""
-    found = QueryCursor(_query()).captures(root)
+    found = QueryCursor(_query(_QUERY_SOURCE)).captures(root)
+    if root.has_error:
+        found.update(QueryCursor(_query(_ERROR_QUERY_SOURCE)).captures(root))
     return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
 
 
@@ -56,6 +61,8 @@ def text(node: Node) -> str:
 
 def one_line(raw: str) -> str:
     """Source text on one line: continuations joined, whitespace runs with newlines folded."""
+    if "\n" not in raw:
+        return raw.strip()
     raw = re.sub(r"[ \t]*\\\n[ \t]*", " ", raw)
     return re.sub(r"[ \t]*\n\s*", " ", raw).strip()
 
@@ -63,12 +70,20 @@ def one_line(raw: str) -> str:
 _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "e": "\x1b"}
 
 
+_BACKSLASH_ANY = re.compile(r"\\(.)", re.S)
+_BACKSLASH_DOUBLE_QUOTED = re.compile(r'\\([$`"\\\n])')
+
+
 def _unescape_unquoted(raw: str) -> str:
-    return re.sub(r"\\(.)", r"\1", raw.replace("\\\n", ""), flags=re.S)
+    if "\\" not in raw:
+        return raw
+    return _BACKSLASH_ANY.sub(r"\1", raw.replace("\\\n", ""))
 
 
 def _unescape_double_quoted(raw: str) -> str:
-    return re.sub(r'\\([$`"\\\n])', lambda m: "" if m[1] == "\n" else m[1], raw)
+    if "\\" not in raw:
+        return raw
+    return _BACKSLASH_DOUBLE_QUOTED.sub(lambda m: "" if m[1] == "\n" else m[1], raw)
 
 
 def _unescape_ansi(raw: str) -> str:
@@ -107,11 +122,7 @@ def _gap(raw: str, quoted: bool) -> str:
     return _unescape_double_quoted(raw) if quoted else _unescape_unquoted(raw)
 
 
-def _in_quotes(node: Node) -> bool:
-    return node.parent is not None and node.parent.type in ("string", "translated_string")
-
-
-def display(node: Node) -> str:
+def display(node: Node, quoted: bool = False) -> str:
     """Literal text of a word, each expansion replaced by a placeholder (<x>, <cmd>, <expr>)."""
     kind = node.type
     if kind in ("simple_expansion", "expansion"):
@@ -121,9 +132,9 @@ def display(node: Node) -> str:
     if kind == "arithmetic_expansion":
         return "<expr>"
     if kind in ("string", "translated_string", "concatenation"):
-        quoted = kind != "concatenation"
+        inner = quoted or kind != "concatenation"
         return "".join(
-            display(child) if child is not None else _gap(gap, quoted)
+            display(child, inner) if child is not None else _gap(gap, inner)
             for gap, child in _pieces(node)
         )
     raw = text(node)
@@ -133,7 +144,7 @@ def display(node: Node) -> str:
         return raw[1:-1]
     if kind == "ansi_c_string":
         return _unescape_ansi(raw[2:-1])
-    if kind == "word" and _in_quotes(node):
+    if quoted:
         return raw
     return _unescape_unquoted(raw)
 

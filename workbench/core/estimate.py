@@ -101,9 +101,9 @@ class Estimator:
         return cost
 
     def _compute(self, name: str, trims: Sequence[PathTrim]) -> _Cost:
-        files, pyc = self.model.files_of(name), self.model.pyc_of(name)
         if not trims:
-            return _Cost(self.model.base_bytes[name], sum(pyc.values()), ())
+            return _Cost(self.model.base_bytes[name], self.model.pyc_bytes[name], ())
+        files, pyc = self.model.files_of(name), self.model.pyc_of(name)
         saves = [[0, 0] for _ in trims]
         kept_files = kept_pyc = 0
         for path, size in files.items():
@@ -131,16 +131,19 @@ class Estimator:
         costs = {n: self._cost(n, trims) for n in order}
         size = {n: c.total(compile) for n, c in costs.items()}
         total = sum(size.values())
+        marginal = _dominated_bytes(model, roots, size)
+        marginal[CLI] = size[CLI]  # installed --no-deps: nothing hangs on it
         rows, running = [], 0
         for name in order:
             running += size[name]
-            kept = (
-                {CLI} | model.closure(roots, without=name) if name != CLI else model.closure(roots)
-            )
-            marginal = total - sum(size[n] for n in kept)
             rows.append(
                 PackageEstimate(
-                    name, model.version_of(name), size[name], marginal, running, name in wanted
+                    name,
+                    model.version_of(name),
+                    size[name],
+                    marginal[name],
+                    running,
+                    name in wanted,
                 )
             )
         trim_rows = [
@@ -183,3 +186,40 @@ def _checklist_order(model: SizeModel, roots: list[str]) -> list[str]:
         if root not in seen:
             visit(root)
     return order
+
+
+def _dominated_bytes(model: SizeModel, roots: list[str], size: dict[str, int]) -> dict[str, int]:
+    """What removing each package alone saves: the bytes of the packages it dominates.
+
+    With a virtual root above the requested roots, removing p drops exactly the packages
+    every path to which passes through p (its dominator subtree). Dominator sets are bitsets
+    (ints) computed by the iterative data-flow algorithm in reverse post-order.
+    """
+    nodes = [n for n in size if n != CLI]
+    index = {n: i for i, n in enumerate(nodes)}
+    preds: dict[str, list[int]] = {n: [] for n in nodes}
+    for n in nodes:
+        for child in model.edges[n]:
+            if child in index:
+                preds[child].append(index[n])
+    root_set = set(roots)
+    everyone = (1 << len(nodes)) - 1
+    dom = {n: (1 << index[n]) if n in root_set and not preds[n] else everyone for n in nodes}
+    changed = True
+    while changed:
+        changed = False
+        for n in nodes:
+            meet = 0 if n in root_set else everyone
+            for p in preds[n]:
+                meet &= dom[nodes[p]]
+            new = meet | (1 << index[n])
+            if new != dom[n]:
+                dom[n], changed = new, True
+    saved = dict.fromkeys(nodes, 0)
+    for n in nodes:
+        bits = dom[n]
+        while bits:
+            low = bits & -bits
+            saved[nodes[low.bit_length() - 1]] += size[n]
+            bits ^= low
+    return saved

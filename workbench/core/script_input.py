@@ -19,6 +19,10 @@ _OTHER_LANGUAGES = {
     ".json": "a JSON file",
     ".bicep": "a Bicep template",
     ".tf": "a Terraform file",
+    ".md": "a Markdown document",
+    ".rst": "a reStructuredText document",
+    ".html": "an HTML document",
+    ".toml": "a TOML file",
 }
 _SHELL_INTERPRETERS = frozenset({"sh", "bash", "dash", "ash", "ksh", "zsh", "busybox"})
 _SHEBANG = re.compile(r"#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?")

@@ -15,16 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from workbench.core import cache
 from workbench.core.errors import WorkbenchError
-from workbench.core.resolve import ResolvedDist, resolve
-from workbench.core.sizing import installed_layout, pyc_bytes
+from workbench.core.sizing import installed_layout, pyc_bytes, pyc_total
 from workbench.core.target import Target
-from workbench.core.wheels import wheel_info
+
+if TYPE_CHECKING:
+    from workbench.core.resolve import ResolvedDist
 
 DEFAULT_AZURE_CLI = "2.91.0"
 CLI, CORE = "azure-cli", "azure-cli-core"
@@ -78,16 +80,16 @@ class SizeModel:
         self.dists = {d.name: d for d in dists}
         self.files: dict[str, dict[str, int]] = {}
         self.base_bytes: dict[str, int] = {}
-        self.pyc: dict[str, dict[str, int]] = {}
+        self.pyc_bytes: dict[str, int] = {}
+        self._pyc: dict[str, dict[str, int]] = {}
         for dist in self.dists.values():
             files = installed_layout(dist.entries, dist.entry_points).files
             self.files[dist.name] = files
             self.base_bytes[dist.name] = sum(files.values())
-            self.pyc[dist.name] = {
-                p: pyc_bytes(p, s, target.python)
-                for p, s in files.items()
-                if p.endswith(".py") and not p.startswith("..")
-            }
+            self.pyc_bytes[dist.name] = pyc_total(
+                [(p, s) for p, s in files.items() if p.endswith(".py") and not p.startswith("..")],
+                target.python,
+            )
         self.edges = {d.name: self._edges(d) for d in self.dists.values()}
         self._estimator = None
 
@@ -116,8 +118,15 @@ class SizeModel:
         return self.files[canonicalize_name(name)]
 
     def pyc_of(self, name: str) -> dict[str, int]:
-        """.py path -> modelled bytes of its .pyc (with its RECORD line)."""
-        return self.pyc[canonicalize_name(name)]
+        """.py path -> modelled bytes of its .pyc (with its RECORD line); built on first use."""
+        name = canonicalize_name(name)
+        if name not in self._pyc:
+            self._pyc[name] = {
+                p: pyc_bytes(p, s, self.target.python)
+                for p, s in self.files[name].items()
+                if p.endswith(".py") and not p.startswith("..")
+            }
+        return self._pyc[name]
 
     def cli_requirements(self) -> list[str]:
         """azure-cli's own direct dependencies (what ``pip install azure-cli`` adds)."""
@@ -186,6 +195,8 @@ def dists_from_index(
     resolved: list[ResolvedDist], target: Target, progress: Progress | None = None
 ) -> list[Dist]:
     """Read every resolved wheel's central directory and METADATA (cached, concurrent)."""
+    from workbench.core.wheels import wheel_info  # the HTTP stack loads only when needed
+
     wheels = [r for r in resolved if r.is_wheel]
     done = 0
 
@@ -277,15 +288,9 @@ def load_size_model(
             "drop --offline, or use python:3.12-alpine / python:3.11-slim-bookworm (embedded)",
             exit_code=1,
         )
-    base = load_snapshot(azure_cli, target) or cache.get_json(
-        _MODEL_KIND, _cache_key(azure_cli, target, ())
-    )
-    known = (
-        base.names()
-        if isinstance(base, SizeModel)
-        else [d["name"] for d in (base or {}).get("dists", [])]
-    )
-    resolved = resolve([f"{CLI}=={azure_cli}", *extra], target, known)
+    from workbench.core.resolve import resolve  # the resolver loads only when needed
+
+    resolved = resolve([f"{CLI}=={azure_cli}", *extra], target, _known_names(azure_cli, target))
     model = SizeModel(azure_cli, target, dists_from_index(resolved, target, progress), "index")
     cache.put_json(_MODEL_KIND, key, model.to_json())
     return model

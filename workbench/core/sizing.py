@@ -119,3 +119,12 @@ def pyc_bytes(py: str, py_size: int, python: str) -> int:
     """Modelled bytes of the .pyc pip writes for ``py``, plus the RECORD line it adds."""
     slope, per_file = pyc_model(python)
     return round(slope * py_size + per_file) + len(pyc_path(py, python)) + _RECORD_HASH
+
+
+def pyc_total(py_files: list[tuple[str, int]], python: str) -> int:
+    """Sum of ``pyc_bytes`` over many files, in one pass of arithmetic."""
+    slope, per_file = pyc_model(python)
+    # len(pyc_path(p)) == len(p) - len(".py") + len("__pycache__/") + len(".cpython-3XY.pyc")
+    extra = len("__pycache__/") + len(f".cpython-{python.replace('.', '')}.pyc") - len(".py")
+    fixed = per_file + extra + _RECORD_HASH
+    return round(sum(slope * size + len(path) + fixed for path, size in py_files))
