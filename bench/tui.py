@@ -23,6 +23,11 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import table
 
 RUNS = 5
 TOGGLES = 30
@@ -39,7 +44,7 @@ Empty().run()
 """
 
 # Marks written on BENCH_FD: frame, totals; with BENCH_TOGGLE=1 then "ready <estimate s>" and
-# one "shown" per frame displayed after that.
+# "shown <packages checked>" per frame displayed after that (a toggle changes the count).
 _WORKBENCH = """
 import os, time
 from workbench.app.app import WorkbenchApp
@@ -54,6 +59,9 @@ class Timed(WorkbenchApp):
     def _shown(self, session):
         self.call_after_refresh(self._totals)
     def _totals(self):
+        if not self.screen.query_one("PackageTable").row_count:  # screen not caught up yet
+            self.call_after_refresh(self._totals)
+            return
         os.write(FD, b"totals\\n")
         if not TOGGLE:
             self.exit()
@@ -66,12 +74,14 @@ class Timed(WorkbenchApp):
         start = time.perf_counter()
         session.estimate()
         took = time.perf_counter() - start
-        self.call_after_refresh(lambda: (setattr(self, "armed", True),
-                                         os.write(FD, f"ready {took}\\n".encode())))
+        self.call_after_refresh(self._arm, f"ready {took} {len(session.checked)}")
+    def _arm(self, mark):
+        self.armed = True
+        os.write(FD, (mark + "\\n").encode())
     def _display(self, screen, renderable):
         super()._display(screen, renderable)
         if self.armed and renderable is not None:
-            os.write(FD, b"shown\\n")
+            os.write(FD, f"shown {len(self.session.checked)}\\n".encode())
 Timed().run()
 """
 
@@ -95,17 +105,19 @@ class PtyProgram:
         os.close(slave)
         os.close(write_end)
         self._pending = b""
+        self.output = b""
 
     def next_mark(self, timeout: float = 30) -> tuple[str, float]:
         """The next mark and the seconds since the program started."""
         deadline = time.perf_counter() + timeout
         while b"\n" not in self._pending:
             if time.perf_counter() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("the program stopped sending marks")
+                tail = self.output.decode(errors="replace")[-1500:]
+                raise RuntimeError(f"the program stopped sending marks; its terminal:\n{tail}")
             ready, _, _ = select.select([self.marks, self.master], [], [], 0.5)
             if self.master in ready:
                 with contextlib.suppress(OSError):  # drain, so the app never blocks on output
-                    os.read(self.master, 1 << 16)
+                    self.output = (self.output + os.read(self.master, 1 << 16))[-4096:]
             if self.marks in ready:
                 self._pending += os.read(self.marks, 4096)
         line, self._pending = self._pending.split(b"\n", 1)
@@ -163,35 +175,37 @@ def toggles() -> tuple[list[float], float]:
         mark = ""
         while not mark.startswith("ready"):
             mark, _ = program.next_mark()
-        estimate = float(mark.split()[1])
+        _, estimate, count = mark.split()
+        checked = int(count)
         out = []
-        for _ in range(TOGGLES):
+        for i in range(TOGGLES):
             time.sleep(0.05)  # let the previous frame settle
             sent = program.type(b" ")
-            mark, shown = program.next_mark()
+            expect = f"shown {checked - 1 if i % 2 == 0 else checked}"
+            while True:  # the first frame showing the toggled selection
+                mark, shown = program.next_mark()
+                if mark == expect:
+                    break
             out.append(shown - sent)
     finally:
         program.proc.kill()
         program.close()
-    return out, estimate
-
-
-def _row(name: str, seconds: float, reference: float) -> str:
-    return f"{name:<34} {seconds * 1000:8.1f} {seconds / reference:6.2f}x"
+    return out, float(estimate)
 
 
 def main() -> None:
     frames = first_frames()
     times, estimate = toggles()
     ref = next(iter(frames.values()))
-    print(f"{'measure':<34} {'ms':>8} {'ratio':>7}")
-    print(f"{'-' * 34} {'-' * 8} {'-' * 7}")
-    for name, seconds in frames.items():
-        print(_row(name, seconds, ref))
-    print(_row("frame budget (60 Hz)", FRAME_BUDGET, FRAME_BUDGET))
-    print(_row("estimate() alone, full set", estimate, FRAME_BUDGET))
-    print(_row("toggle key -> frame, median", statistics.median(times), FRAME_BUDGET))
-    print(_row("toggle key -> frame, max", max(times), FRAME_BUDGET))
+    rows = [[name, seconds * 1000, f"{seconds / ref:.2f}x"] for name, seconds in frames.items()]
+    for name, seconds in (
+        ("frame budget (60 Hz)", FRAME_BUDGET),
+        ("estimate() alone, full set", estimate),
+        ("toggle key -> frame, median", statistics.median(times)),
+        ("toggle key -> frame, max", max(times)),
+    ):
+        rows.append([name, seconds * 1000, f"{seconds / FRAME_BUDGET:.2f}x"])
+    print(table(["measure", "ms", "ratio"], rows))
     print(
         "First frames: ratio to the empty Textual app. Toggle rows (full azure-cli set, 150"
         " rows): ratio to the 16 ms budget; key -> frame includes key parsing and Textual's"

@@ -28,16 +28,6 @@ from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
 
-# App-specific colours every theme gets unless it sets its own (``variables`` in a theme file).
-THEME_VARIABLE_DEFAULTS = {
-    "wb-bar": "$primary",
-    "wb-needed": "$success",
-    "wb-hand": "$accent",
-    "wb-added": "$success",
-    "wb-modified": "$warning",
-    "wb-removed": "$error",
-}
-
 
 class WorkbenchApp(App):
     """The workbench over the core: packages, scripts, Dockerfile, build, layers, history."""
@@ -79,9 +69,6 @@ class WorkbenchApp(App):
         self.session: Session | None = None
         self.load_error: str | None = None
         self.session_changed: Signal[object] = Signal(self, "session-changed")
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
         self._install_themes()

@@ -107,9 +107,9 @@ class PackagesScreen(WorkbenchScreen):
             Content.assemble(
                 (f"Total {fmt_bytes(estimate.total_bytes)}", "bold"),
                 f"   {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
-                (f"{script} script-needed [x]", "$wb-needed"),
+                (f"{script} script-needed [x]", "$success"),
                 ", ",
-                (f"{hand} hand-added [+]", "$wb-hand"),
+                (f"{hand} hand-added [+]", "$accent"),
                 f"   sizes from {estimate.source}",
             )
         )
@@ -181,7 +181,7 @@ class PackagesScreen(WorkbenchScreen):
         self.set_focus(self.query_one(PackageTable))
 
     @on(PackageTable.RowSelected)
-    def _row_clicked(self) -> None:
+    def _row_selected(self) -> None:
         self.action_toggle()
 
 
