@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from workbench.app.loader import open_session
-from workbench.app.messages import LoadProgress, SessionLoaded, WorkFailed
+from workbench.app.loader import open_session, save_session
+from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
 from workbench.app.screens.dockerfile import DockerfileScreen
@@ -132,11 +132,23 @@ class WorkbenchApp(App):
             self.sub_title = self.session.name + (" ●" if self.session.dirty else "")
 
     def action_save(self) -> None:
-        self.notify(
-            "saving a recipe needs the recipe core, which is not available yet",
-            title="Not available yet",
-            severity="warning",
-        )
+        if self.session is not None:
+            self.save_session()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="save")
+    def save_session(self) -> None:
+        """Write the recipe (atomic, backup kept) off the UI thread."""
+        try:
+            path = save_session(self.session)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.post_message(WorkFailed("save", _one_line(exc)))
+        else:
+            self.post_message(Saved(str(path)))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.mark_changed()
+        self.notify(f"saved {message.path} (the previous file is kept as .bak)", title="Saved")
 
     async def action_quit(self) -> None:
         if self.session is not None and self.session.dirty:

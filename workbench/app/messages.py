@@ -32,3 +32,10 @@ class WorkFailed(Message):
 
     what: str
     error: str
+
+
+@dataclass
+class Saved(Message):
+    """The recipe was written to ``path``."""
+
+    path: str

@@ -19,7 +19,7 @@ class Session:
     name: str
     model: object  # workbench.core.estimate.SizeModel
     scripts: list[Path] = field(default_factory=list)
-    recipe_path: Path | None = None
+    recipe: object | None = None  # workbench.core.recipe.Recipe, when opened from a file
     analysis: object | None = None  # workbench.core.analyze.Analysis, when available
     needed: dict[str, str] = field(default_factory=dict)  # script-needed package -> why
     checked: set[str] = field(default_factory=set)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from workbench.app.loader import RECIPE_FILE
 from workbench.core.errors import WorkbenchError
-
-RECIPE_FILE = "workbench.toml"
 
 
 def add_parser(subparsers) -> None:
