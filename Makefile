@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(VENV)/bin/workbench
+	$(VENV)/bin/workbench tui
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -10,7 +10,17 @@ from workbench import __version__
 from workbench.core.errors import WorkbenchError
 
 # Subcommand modules under workbench.cli; each defines add_parser(subparsers) and run(args).
-SUBCOMMANDS = ["estimate", "analyze", "init", "dockerfile", "build", "smoke", "history", "layers"]
+SUBCOMMANDS = [
+    "tui",
+    "estimate",
+    "analyze",
+    "init",
+    "dockerfile",
+    "build",
+    "smoke",
+    "history",
+    "layers",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,12 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        if "tui" in SUBCOMMANDS:
-            args = parser.parse_args(["tui", *argv])
-        else:
-            parser.print_help()
-            return 0
+    if args.command is None:  # bare `workbench` opens the workbench
+        args = parser.parse_args(["tui", *argv])
     try:
         return int(args.run(args) or 0)
     except WorkbenchError as exc:

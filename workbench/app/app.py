@@ -1,0 +1,175 @@
+"""The workbench Textual app: screens as modes, themes, session loading, save and quit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+
+from workbench.app.loader import open_session, save_session
+from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.paths import bundled_dir
+from workbench.app.screens.build import BuildScreen
+from workbench.app.screens.dockerfile import DockerfileScreen
+from workbench.app.screens.history import HistoryScreen
+from workbench.app.screens.layers import LayersScreen
+from workbench.app.screens.modals import ConfirmModal
+from workbench.app.screens.packages import PackagesScreen
+from workbench.app.screens.scripts import ScriptsScreen
+from workbench.app.session import Session
+from workbench.app.settings import load_settings, save_setting
+from workbench.app.themes import DEFAULT_THEME, load_themes
+from workbench.app.widgets.nav import SCREENS
+
+
+class WorkbenchApp(App):
+    """The workbench over the core: packages, scripts, Dockerfile, build, layers, history."""
+
+    TITLE = "workbench"
+    CSS_PATH = str(bundled_dir("themes") / "workbench.tcss")
+    MODES: ClassVar[dict] = {
+        "packages": PackagesScreen,
+        "scripts": ScriptsScreen,
+        "dockerfile": DockerfileScreen,
+        "build": BuildScreen,
+        "layers": LayersScreen,
+        "history": HistoryScreen,
+    }
+    BINDINGS: ClassVar[list] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("q", "quit", "Quit", show=False),
+        Binding("ctrl+s", "save", "Save", id="save"),
+        *(
+            Binding(str(i), f"switch_mode('{mode}')", label, show=False, id=f"screen-{mode}")
+            for i, (mode, label) in enumerate(SCREENS, 1)
+        ),
+    ]
+
+    def __init__(
+        self,
+        recipe: Path | None = None,
+        *,
+        theme: str | None = None,
+        offline: bool = False,
+        opener: Callable[..., Session] = open_session,
+    ) -> None:
+        """``opener(recipe, offline=, progress=)`` loads the session in a worker thread."""
+        super().__init__()
+        self.recipe_path = recipe
+        self.offline = offline
+        self._opener = opener
+        self._requested_theme = theme
+        self.session: Session | None = None
+        self.load_error: str | None = None
+        self.session_changed: Signal[object] = Signal(self, "session-changed")
+
+    def on_mount(self) -> None:
+        self._install_themes()
+        self.switch_mode("packages")
+        self.load_session()
+
+    def _install_themes(self) -> None:
+        themes, failures = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for failure in failures:
+            self.notify(
+                f"{failure.path.name}: {failure.reason}", title="Theme skipped", severity="warning"
+            )
+        wanted = self._requested_theme or load_settings().get("theme") or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"no theme named {wanted!r}; using {DEFAULT_THEME}", severity="warning")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self.theme_changed_signal.subscribe(self, lambda theme: save_setting("theme", theme.name))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="session")
+    def load_session(self) -> None:
+        """Open the recipe (or the embedded default) and its size model, off the UI thread."""
+        try:
+            session = self._opener(
+                self.recipe_path,
+                offline=self.offline,
+                progress=lambda done, total, what: self.post_message(
+                    LoadProgress(done, total, what)
+                ),
+            )
+        except Exception as exc:  # shown in place; the app keeps working
+            self.post_message(WorkFailed("load", _one_line(exc)))
+        else:
+            self.post_message(SessionLoaded(session))
+
+    @on(SessionLoaded)
+    def _session_loaded(self, message: SessionLoaded) -> None:
+        self.session = message.session
+        self.sub_title = message.session.name
+        for note in message.session.notes:
+            self.notify(note, title="Not available yet", severity="warning", timeout=8)
+        self.session_changed.publish(self.session)
+
+    @on(LoadProgress)
+    def _load_progress(self, message: LoadProgress) -> None:
+        if self.screen_stack:
+            self.screen.post_message(message)
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        self.notify(message.error, title=f"{message.what} failed", severity="error", timeout=10)
+        if message.what == "load":
+            self.load_error = message.error
+            self.session_changed.publish(None)
+
+    def mark_changed(self) -> None:
+        """Called by screens after they change the session: updates the title's unsaved mark."""
+        if self.session is not None:
+            self.sub_title = self.session.name + (" ●" if self.session.dirty else "")
+
+    def action_save(self) -> None:
+        if self.session is not None:
+            self.save_session()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="save")
+    def save_session(self) -> None:
+        """Write the recipe (atomic, backup kept) off the UI thread."""
+        try:
+            path = save_session(self.session)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.post_message(WorkFailed("save", _one_line(exc)))
+        else:
+            self.post_message(Saved(str(path)))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.mark_changed()
+        self.notify(f"saved {message.path} (the previous file is kept as .bak)", title="Saved")
+
+    async def action_quit(self) -> None:
+        if self.session is not None and self.session.dirty:
+            self.push_screen(
+                ConfirmModal("Unsaved changes. Quit without saving?", "Quit", "Stay"),
+                lambda yes: self.exit() if yes else None,
+            )
+        else:
+            self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, label in SCREENS:
+            yield SystemCommand(
+                f"Show {label}", f"Switch to the {label} screen", partial(self.switch_mode, mode)
+            )
+        yield SystemCommand(
+            "Save recipe", "Write workbench.toml (a backup is kept)", self.action_save
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

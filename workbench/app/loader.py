@@ -1,0 +1,96 @@
+"""Open and save a session: the recipe (or the embedded default), its script analysis and size
+model. Runs in worker threads (file and network I/O); never call it from UI code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from workbench.app.paths import bundled_dir
+from workbench.app.session import Session
+
+DEFAULT_SCRIPT = "tag-disks.sh"
+RECIPE_FILE = "workbench.toml"
+
+
+def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -> Session:
+    """Load everything a session shows. Raises ``WorkbenchError`` (one line) on bad input."""
+    from workbench.core.recipe import Recipe
+    from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
+    from workbench.core.target import DEFAULT_BASE_IMAGE, Target
+
+    if recipe is None:
+        loaded = None
+        target, version = Target.from_image(DEFAULT_BASE_IMAGE), DEFAULT_AZURE_CLI
+        scripts = [bundled_dir("sample-scripts") / DEFAULT_SCRIPT]
+        name = f"{DEFAULT_SCRIPT} (embedded default)"
+    else:
+        loaded = Recipe.load(recipe)
+        target, version = loaded.target_of(), loaded.azure_cli
+        scripts = [loaded.root / s for s in loaded.scripts]
+        name = str(recipe)
+    model = load_size_model(target, version, offline=offline, progress=progress)
+    if loaded is not None:
+        extra = [p.name for p in loaded.packages if p.name not in model.dists]
+        if extra:  # hand-added packages azure-cli never pulls in
+            model = load_size_model(
+                target, version, offline=offline, extra=extra, progress=progress
+            )
+    session = Session(name=name, model=model, scripts=scripts, recipe=loaded)
+    _analyse(session, version)
+    if loaded is not None:
+        _apply_recipe(session, loaded)
+    return session
+
+
+def _analyse(session: Session, version: str) -> None:
+    """Which packages the scripts need and why; the default checks exactly those."""
+    from workbench.core.analyze import analyze
+
+    analysis = analyze([str(p) for p in session.scripts], version)
+    session.analysis = analysis
+    session.notes.extend(analysis.errors)
+    session.needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
+    session.checked = set(session.needed) - set(session.always_installed)
+
+
+def _apply_recipe(session: Session, recipe) -> None:
+    """The recipe's choices win over the analysis' preselection."""
+    from workbench.core.recipe import canonical
+
+    session.checked = {canonical(p.name) for p in recipe.packages} - set(session.always_installed)
+    session.pins = {canonical(p.name): p.pin for p in recipe.packages}
+    session.install_mode = recipe.mode
+    session.compile = "no-compile" not in recipe.trims
+    session.trims = set(recipe.trims) - {"no-compile"}
+
+
+def save_session(session: Session, path: Path | None = None) -> Path:
+    """Write the session's choices as a recipe: the loaded one keeps its comments; a file
+    already there is kept as ``<name>.bak``; the write is atomic."""
+    from workbench.cli.init import guess_runtime_packages
+    from workbench.core.recipe import Package, Recipe
+    from workbench.core.trims import ordered
+
+    recipe = session.recipe
+    path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
+    if recipe is None:
+        target = session.target
+        recipe = Recipe(
+            base=target.base_image,
+            azure_cli=session.model.azure_cli_version,
+            runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
+        )
+        recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    versions = {p.name: p.version for p in recipe.packages}
+    names = [*session.always_installed, *sorted(session.checked)]
+    recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
+    recipe.mode = session.install_mode
+    recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
+    recipe.path = path
+    recipe.validate(str(path))
+    saved = recipe.save(path)
+    session.recipe = recipe
+    session.name = str(saved)
+    session.dirty = False
+    return saved

@@ -1,0 +1,41 @@
+"""Messages workers post back to the UI (thread-safe ``post_message``), and UI-level events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class LoadProgress(Message):
+    """A long load moved on: ``done`` of ``total`` steps, now doing ``what``."""
+
+    done: int
+    total: int
+    what: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgress)
+
+
+@dataclass
+class SessionLoaded(Message):
+    """The session (recipe or embedded default) and its size model are ready."""
+
+    session: object
+
+
+@dataclass
+class WorkFailed(Message):
+    """A worker failed; ``what`` names the work, ``error`` is one line for the user."""
+
+    what: str
+    error: str
+
+
+@dataclass
+class Saved(Message):
+    """The recipe was written to ``path``."""
+
+    path: str

@@ -1,0 +1,58 @@
+"""What every workbench screen shares: title bar, screen tabs, footer, session updates."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from workbench.app.widgets.nav import NavTabs
+from workbench.app.widgets.notice import Notice
+
+
+class WorkbenchScreen(Screen):
+    """A top-level screen (app mode). Subclasses set ``MODE`` and write ``compose_body``."""
+
+    MODE = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="▣")
+        yield NavTabs(self.MODE)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between the tabs and the footer."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.app.session_changed.subscribe(self, self._on_session_changed)
+        self._on_session_changed(self.app.session)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(NavTabs).active = self.MODE
+        if self.app.session is not None:
+            self.show_session(self.app.session)
+
+    def _on_session_changed(self, session) -> None:
+        if session is not None:
+            self.show_session(session)
+        elif self.app.load_error:
+            self.show_load_error(self.app.load_error)
+
+    def show_session(self, session) -> None:
+        """Bring the screen up to date with the session (called when it changes or is shown)."""
+
+    def show_load_error(self, error: str) -> None:
+        """The session could not be opened: say so in place (screens with a notice)."""
+
+
+class PendingScreen(WorkbenchScreen):
+    """A screen whose core has not landed yet: says so in place, names what it waits for."""
+
+    NEEDS = ""
+
+    def compose_body(self) -> ComposeResult:
+        notice = Notice(id="notice")
+        notice.show(f"Not available yet: this screen needs {self.NEEDS}.", kind="unavailable")
+        yield notice

@@ -1,0 +1,190 @@
+"""The Packages screen: the checklist with live size totals, target, install mode and trims."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Input, ProgressBar, Static
+
+from workbench.app.messages import LoadProgress
+from workbench.app.screens.base import WorkbenchScreen
+from workbench.app.widgets.format import fmt_bytes
+from workbench.app.widgets.notice import Notice
+from workbench.app.widgets.package_table import SORTS, PackageTable
+
+
+class Toggle(Static):
+    """A one-line header item that runs a screen action when clicked."""
+
+    def __init__(self, action: str, **kwargs) -> None:
+        super().__init__(classes="toggle", **kwargs)
+        self._action = action
+
+    async def on_click(self) -> None:
+        await self.screen.run_action(self._action)
+
+
+class PackagesScreen(WorkbenchScreen):
+    """Checklist of Azure SDK packages; every toggle re-estimates synchronously (< 16 ms)."""
+
+    MODE = "packages"
+    AUTO_FOCUS = "#packages"
+    BINDINGS: ClassVar[list] = [
+        Binding("space", "toggle", "Toggle", id="toggle-package"),
+        Binding("p", "pin", "Pin mode", id="cycle-pin"),
+        Binding("m", "install_mode", "Install mode", id="cycle-install-mode"),
+        Binding("c", "compile", ".pyc", id="toggle-pyc"),
+        Binding("o", "sort", "Sort", id="cycle-sort"),
+        Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="target")
+        with Horizontal(id="options-bar"):
+            yield Toggle("install_mode", id="install")
+            yield Toggle("compile", id="pyc")
+            yield Toggle("sort", id="sort")
+            yield Horizontal(id="trims")
+        yield Static(id="totals")
+        yield Input(placeholder="/ filter packages by name", id="filter", compact=True)
+        yield ProgressBar(id="load-progress", show_eta=False)
+        notice = Notice(id="notice")
+        notice.show("Loading the size model…")
+        yield notice
+        yield PackageTable(id="packages")
+
+    # -- session -> widgets -------------------------------------------------------------
+
+    def show_session(self, session) -> None:
+        self.query_one(Notice).display = False
+        self.query_one("#load-progress").remove_class("-shown")
+        t = session.target
+        libc = f"{t.libc} {t.libc_version}" if t.libc_version else t.libc
+        self.query_one("#target", Static).update(
+            _labelled(
+                "Target",
+                f"{t.base_image or 'custom'} · Python {t.python} · {libc} · {t.arch}"
+                f" · azure-cli {session.model.azure_cli_version}",
+            )
+        )
+        self._refill()
+
+    def _refill(self) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        text = self.query_one("#filter", Input).value.strip().lower()
+        names = [n for n in session.model.names() if text in n]
+        estimate = session.estimate()
+        self.query_one(PackageTable).fill(session, estimate, names)
+        self._show_numbers(estimate)
+
+    def refresh_numbers(self) -> None:
+        """Re-estimate and repaint every number: the hot path of each toggle."""
+        estimate = self.app.session.estimate()
+        self.query_one(PackageTable).apply(self.app.session, estimate)
+        self._show_numbers(estimate)
+        self.app.mark_changed()
+
+    def _show_numbers(self, estimate) -> None:
+        session = self.app.session
+        table = self.query_one(PackageTable)
+        self.query_one("#install", Toggle).update(
+            _labelled("Install", f"{session.install_mode} (m)")
+        )
+        pyc = "on" if session.compile else "off"
+        self.query_one("#pyc", Toggle).update(_labelled(".pyc", f"{pyc} (c)"))
+        self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
+        script = sum(1 for n in session.checked if n in session.needed)
+        hand = len(session.checked) - script
+        self.query_one("#totals", Static).update(
+            Content.assemble(
+                (f"Total {fmt_bytes(estimate.total_bytes)}", "bold"),
+                f"   {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
+                (f"{script} script-needed [x]", "$success"),
+                ", ",
+                (f"{hand} hand-added [+]", "$accent"),
+                f"   sizes from {estimate.source}",
+            )
+        )
+
+    # -- loading states -----------------------------------------------------------------
+
+    @on(LoadProgress)
+    def _progress(self, message: LoadProgress) -> None:
+        bar = self.query_one("#load-progress", ProgressBar)
+        bar.add_class("-shown")
+        bar.update(total=message.total or None, progress=message.done)
+        self.query_one(Notice).show(f"Loading the size model… {message.what}")
+
+    def show_load_error(self, error: str) -> None:
+        self.query_one("#load-progress").remove_class("-shown")
+        self.query_one(Notice).show(f"Could not open the session: {error}", kind="error")
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _current(self) -> str | None:
+        if self.app.session is None:
+            return None
+        return self.query_one(PackageTable).current_name
+
+    def action_toggle(self) -> None:
+        name = self._current()
+        if name is None:
+            return
+        if self.app.session.toggle(name):
+            self.refresh_numbers()
+        else:
+            self.notify(f"{name} is always installed (the CLI itself)", timeout=3)
+
+    def action_pin(self) -> None:
+        name = self._current()
+        if name is not None:
+            self.app.session.cycle_pin(name)
+            self.refresh_numbers()
+
+    def action_install_mode(self) -> None:
+        if self.app.session is not None:
+            self.app.session.cycle_install_mode()
+            self.refresh_numbers()
+
+    def action_compile(self) -> None:
+        if self.app.session is not None:
+            self.app.session.toggle_compile()
+            self.refresh_numbers()
+
+    def action_sort(self) -> None:
+        table = self.query_one(PackageTable)
+        table.sort_mode = SORTS[(SORTS.index(table.sort_mode) + 1) % len(SORTS)]
+        if self.app.session is not None:
+            self.refresh_numbers()
+
+    def action_filter(self) -> None:
+        self.set_focus(self.query_one("#filter", Input))
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.set_focus(self.query_one(PackageTable))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._refill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.set_focus(self.query_one(PackageTable))
+
+    @on(PackageTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_toggle()
+
+
+def _labelled(label: str, value: str) -> Content:
+    """``label value`` with the label in bold."""
+    return Content.assemble((label, "bold"), " ", value)

@@ -1,0 +1,113 @@
+"""The working state of one tuning session: what is loaded and what the user has toggled.
+
+No textual here: the screens read and change a ``Session``; loading it (I/O) runs in a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PIN_MODES = ("exact", "compatible", "none")
+INSTALL_MODES = ("system", "venv", "multistage")
+
+
+@dataclass
+class Session:
+    """Everything the faces show for one recipe (or the embedded default)."""
+
+    name: str
+    model: object  # workbench.core.estimate.SizeModel
+    scripts: list[Path] = field(default_factory=list)
+    recipe: object | None = None  # workbench.core.recipe.Recipe, when opened from a file
+    analysis: object | None = None  # workbench.core.analyze.Analysis, when available
+    needed: dict[str, str] = field(default_factory=dict)  # script-needed package -> why
+    checked: set[str] = field(default_factory=set)
+    pins: dict[str, str] = field(default_factory=dict)
+    install_mode: str = "venv"
+    compile: bool = True
+    trims: set[str] = field(default_factory=set)
+    dirty: bool = False
+    notes: list[str] = field(default_factory=list)  # parts not available, shown in place
+
+    def __post_init__(self) -> None:
+        from workbench.core.size_model import CLI, CORE  # heavy imports: keep off app start
+
+        self.always_installed = (CLI, CORE)
+        model = self.model
+        self._own = {
+            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
+            for n in model.names()
+        }
+        self._parents: dict[str, list[str]] = {}
+        for parent, children in model.edges.items():
+            for child in children:
+                self._parents.setdefault(child, []).append(parent)
+
+    def own_bytes(self, name: str) -> int:
+        """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
+        files, pyc = self._own[name]
+        return files + (pyc if self.compile else 0)
+
+    def pulled_in_by(self, name: str, present) -> str | None:
+        """A package in ``present`` that depends on ``name`` (why a dependency is there)."""
+        return next((p for p in self._parents.get(name, ()) if p in present), None)
+
+    @property
+    def target(self):
+        """The size model's target (``workbench.core.target.Target``)."""
+        return self.model.target
+
+    def origin(self, name: str) -> str:
+        """``script`` if the scripts need it, ``hand`` if only the user asked, else ``""``."""
+        if name in self.needed:
+            return "script"
+        return "hand" if name in self.checked else ""
+
+    def why(self, name: str) -> str:
+        """Why the package is on the list: the script reason, ``hand-added``, or nothing."""
+        if name in self.needed:
+            return self.needed[name]
+        return "hand-added" if name in self.checked else ""
+
+    def pin(self, name: str) -> str:
+        """The pin mode of a package (exact by default)."""
+        return self.pins.get(name, PIN_MODES[0])
+
+    def toggle(self, name: str) -> bool:
+        """Check or uncheck one package; False for azure-cli and its core (always installed)."""
+        if name in self.always_installed:
+            return False
+        self.checked.symmetric_difference_update({name})
+        self.dirty = True
+        return True
+
+    def cycle_pin(self, name: str) -> str:
+        """Next pin mode for one package; returns it."""
+        mode = PIN_MODES[(PIN_MODES.index(self.pin(name)) + 1) % len(PIN_MODES)]
+        self.pins[name] = mode
+        self.dirty = True
+        return mode
+
+    def cycle_install_mode(self) -> str:
+        """Next install mode (system, venv, multistage); returns it."""
+        index = INSTALL_MODES.index(self.install_mode)
+        self.install_mode = INSTALL_MODES[(index + 1) % len(INSTALL_MODES)]
+        self.dirty = True
+        return self.install_mode
+
+    def toggle_compile(self) -> None:
+        """Install with or without .pyc files."""
+        self.compile = not self.compile
+        self.dirty = True
+
+    def toggle_trim(self, name: str) -> None:
+        """Turn one trim on or off."""
+        self.trims.symmetric_difference_update({name})
+        self.dirty = True
+
+    def estimate(self):
+        """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
+        return self.model.estimate(
+            sorted(self.checked), compile=self.compile, trims=tuple(sorted(self.trims))
+        )
