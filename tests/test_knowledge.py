@@ -16,7 +16,7 @@ def k():
 
 
 def test_embedded_data_is_small_and_loads_offline(k):
-    assert (DATA_DIR / data_file_name("2.91.0")).stat().st_size < 200_000
+    assert (DATA_DIR / data_file_name("2.91.0")).stat().st_size < 500_000  # gzip JSON
     assert k.version == "2.91.0"
     assert len(k.modules) == 65  # command module folders in the 2.91.0 wheel
 

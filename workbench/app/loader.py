@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
+
+if TYPE_CHECKING:
+    from workbench.core.recipe import Recipe
 
 DEFAULT_SCRIPT = "tag-disks.sh"
 RECIPE_FILE = "workbench.toml"
@@ -65,9 +69,9 @@ def _apply_recipe(session: Session, recipe) -> None:
     session.trims = set(recipe.trims) - {"no-compile"}
 
 
-def save_session(session: Session, path: Path | None = None) -> Path:
-    """Write the session's choices as a recipe: the loaded one keeps its comments; a file
-    already there is kept as ``<name>.bak``; the write is atomic."""
+def session_recipe(session: Session, path: Path | None = None) -> Recipe:
+    """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
+    one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.cli.init import guess_runtime_packages
     from workbench.core.recipe import Package, Recipe
     from workbench.core.trims import ordered
@@ -89,7 +93,14 @@ def save_session(session: Session, path: Path | None = None) -> Path:
     recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))
-    saved = recipe.save(path)
+    return recipe
+
+
+def save_session(session: Session, path: Path | None = None) -> Path:
+    """Write the session's choices as a recipe: the loaded one keeps its comments; a file
+    already there is kept as ``<name>.bak``; the write is atomic."""
+    recipe = session_recipe(session, path)
+    saved = recipe.save(recipe.path)
     session.recipe = recipe
     session.name = str(saved)
     session.dirty = False

@@ -10,6 +10,7 @@ from workbench.core.dockerfile import Resolution, build_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe import Recipe
 from workbench.core.size_model import load_size_model
+from workbench.core.trim_context import recipe_context
 from workbench.core.trims import TrimContext
 
 
@@ -51,7 +52,7 @@ def run(args) -> int:
     context = (
         TrimContext.from_json(_read_json(args.trim_context))
         if args.trim_context
-        else analysed_trim_context(recipe)
+        else recipe_context(recipe)
     )
     built = build_context(recipe, resolution, context)
     written = None
@@ -76,19 +77,6 @@ def resolve(recipe: Recipe, offline: bool = False, lock: bool = False) -> Resolu
     """Exact versions for the recipe's packages from the size engine's model."""
     model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
     return Resolution.from_size_model(model, [p.name for p in recipe.packages], lock=lock)
-
-
-def analysed_trim_context(recipe: Recipe) -> TrimContext | None:
-    """The TrimContext the analysis derives from the recipe's scripts.
-
-    Seam: uses ``workbench.core.analyze.trim_context(scripts, azure_cli)`` when the knowledge
-    helper provides it; otherwise None (the recipe's [keep] table still applies).
-    """
-    try:
-        from workbench.core.analyze import trim_context
-    except ImportError:
-        return None
-    return trim_context([str(recipe.root / s) for s in recipe.scripts], recipe.azure_cli)
 
 
 def _read_json(path: str) -> dict:

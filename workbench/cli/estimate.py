@@ -14,13 +14,12 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
-from workbench.core.analyze import analyze, trim_context
+from workbench.core.analyze import analyze
 from workbench.core.errors import WorkbenchError
 from workbench.core.estimate import NO_COMPILE, Estimate
-from workbench.core.knowledge import load_knowledge
 from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
-from workbench.core.trim_context import api_versions
-from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
+from workbench.core.trim_context import scripts_context
+from workbench.core.trims import TRIMS, ordered, path_trims
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -96,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     requested = model.cli_requirements() + names if args.all else names
     trims = chosen_trims(args.trim)
     compile_ = not (args.no_compile or NO_COMPILE in trims)
-    path_trims_ = path_trims(trims, context_for(args.script, args.azure_cli)) if trims else []
+    path_trims_ = path_trims(trims, scripts_context(args.script, args.azure_cli)) if trims else []
     estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
     if args.json:
         data = estimate.to_json()
@@ -131,14 +130,6 @@ def script_packages(scripts: list[str], azure_cli: str) -> list[str]:
 def chosen_trims(words: list[str]) -> list[str]:
     """``all`` or trim names, validated, in canonical order."""
     return list(TRIMS) if "all" in words else ordered(words)
-
-
-def context_for(scripts: list[str], azure_cli: str) -> TrimContext:
-    """What the trims keep: from the scripts' analysis, or (no scripts) only the API profile;
-    module and AAZ trims then refuse, as nothing says what is needed."""
-    if scripts:
-        return trim_context(scripts, azure_cli)
-    return TrimContext(None, api_versions(load_knowledge(azure_cli), None), {})
 
 
 def _requirement(spec: str) -> Requirement:

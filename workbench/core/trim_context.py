@@ -50,6 +50,23 @@ def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str,
     return {k: frozenset(v) for k, v in sorted(out.items())}
 
 
+def scripts_context(
+    script_paths: Iterable[str | Path], azure_cli: str = EMBEDDED_VERSION
+) -> TrimContext:
+    """``trim_context`` for the scripts; with none, only the API profile (module and AAZ trims
+    then refuse, as nothing says what is needed)."""
+    paths = list(script_paths)
+    if paths:
+        return trim_context(paths, azure_cli)
+    return TrimContext(None, api_versions(load_knowledge(azure_cli), None), {})
+
+
+def recipe_context(recipe) -> TrimContext:
+    """What the trims keep for a ``Recipe``: its scripts' context plus its ``[keep]`` table."""
+    scripts = [recipe.root / s for s in recipe.scripts]
+    return scripts_context(scripts, recipe.azure_cli).merged(recipe.keep.context())
+
+
 def trim_context(
     script_paths: Iterable[str | Path],
     azure_cli: str = EMBEDDED_VERSION,
