@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 import threading
 
 import pytest
 
+from tests.support.fixtures import ROOT
 from workbench.cli import main
 from workbench.core import build, history, smoke_driver
 from workbench.core.build import (
@@ -223,3 +225,21 @@ def test_history_cli(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["added_bytes"] == 61_000_000
     assert main(["history", "--recipe", str(recipe)]) == 0
     assert "61.0 MB" in capsys.readouterr().out
+
+
+def test_plan_from_recipe_offline(tmp_path):
+    """The plan of the blog recipe with all trims: Dockerfile, smoke calls, estimate."""
+    from workbench.core.plan import plan_from_recipe
+
+    script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
+    recipe = tmp_path / "workbench.toml"
+    base = "python:3.11-slim-bookworm"
+    assert (
+        main(["init", "--script", str(script), "--base", base, "--trim", "all", "-o", str(recipe)])
+        == 0
+    )
+    plan = plan_from_recipe(recipe, offline=True)
+    assert "azure-cli==2.91.0" in plan.dockerfile and "--no-deps" in plan.dockerfile
+    assert {"disk list", "tag update", "rest"} <= {" ".join(p) for p in plan.paths}
+    assert "azure-mgmt-compute" in plan.probe_packages
+    assert 30_000_000 < plan.estimate_bytes < 64 * 1024 * 1024

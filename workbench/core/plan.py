@@ -34,7 +34,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     names = [p.name for p in recipe.packages]
     trims = path_trims(recipe.trims, context)
     estimate = model.estimate(names, compile="no-compile" not in recipe.trims, trims=trims)
-    built = build_context(recipe, Resolution.from_estimate(estimate), context)
+    built = build_context(recipe, Resolution.from_size_model(model, names), context)
     calls = tuple(SmokeCall(c.path, c.args, c.where) for c in analysis.commands) if analysis else ()
     baseline = {b.name for b in knowledge.baseline}
     return BuildPlan(
