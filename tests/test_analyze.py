@@ -71,6 +71,14 @@ def test_reasons_chain_package_to_command(sample):
     assert any(r.startswith("baseline: ") for r in msrest.reasons)
 
 
+def test_undeclared_imports_come_with_their_importer(sample, tmp_path):
+    """Old AutoRest SDKs import six without declaring it; it comes only with such an SDK."""
+    six = next(p for p in sample.packages if p.name == "six")
+    assert "imported by azure-mgmt-managementgroups, which does not declare it" in six.reasons
+    script = _write(tmp_path, "keys.sh", b"az keyvault secret show --name x --vault-name v\n")
+    assert "six" not in analyze([script]).package_names()
+
+
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)

@@ -22,6 +22,7 @@ from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge import EMBEDDED_VERSION, Knowledge, load_knowledge
+from workbench.core.knowledge_baseline import UNDECLARED_IMPORTS
 from workbench.core.load_plan import LoadPlan, plan_load
 from workbench.core.scan import AzCall, scan_file
 
@@ -222,6 +223,9 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
                 packages.add(dist, origin(module), (evidence,))
     for base in knowledge.baseline:
         packages.add(base.name, f"baseline: {base.reason}")
+    for importer in sorted(packages.reasons):
+        for dist in UNDECLARED_IMPORTS.get(importer, ()):
+            packages.add(dist, f"imported by {importer}, which does not declare it")
     baseline = [b.name for b in knowledge.baseline]
     order = baseline + sorted(set(packages.reasons) - set(baseline))
     return modules.result(chains), packages.result(order)

@@ -28,6 +28,33 @@ BASELINE: tuple[tuple[str, str], ...] = (
         "location with it when --location is omitted",
     ),
 )
+# Undeclared imports of SDKs: distribution -> what its code imports without declaring it
+# (azure-cli's own Requires-Dist brings these in a plain install; with --no-deps nothing does).
+# Measured on 2.91.0 with scripts/undeclared_imports.py over a full install: older AutoRest
+# SDKs import six in their enums module, so importing the SDK at all fails without it.
+_SIX_IMPORTERS = (
+    "azure-data-tables",
+    "azure-mgmt-advisor",
+    "azure-mgmt-applicationinsights",
+    "azure-mgmt-batchai",
+    "azure-mgmt-billing",
+    "azure-mgmt-cdn",
+    "azure-mgmt-datamigration",
+    "azure-mgmt-eventgrid",
+    "azure-mgmt-extendedlocation",
+    "azure-mgmt-iothubprovisioningservices",
+    "azure-mgmt-loganalytics",
+    "azure-mgmt-managementgroups",
+    "azure-mgmt-maps",
+    "azure-mgmt-marketplaceordering",
+    "azure-mgmt-media",
+    "azure-mgmt-privatedns",
+    "azure-mgmt-synapse",
+    "azure-mgmt-trafficmanager",
+    "azure-synapse-spark",
+)
+UNDECLARED_IMPORTS: dict[str, tuple[str, ...]] = {name: ("six",) for name in _SIX_IMPORTERS}
+
 # Core's table of API versions names every SDK; it is not a use.
 _NOT_EVIDENCE = "azure/cli/core/profiles/_shared.py"
 
