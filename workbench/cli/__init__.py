@@ -23,15 +23,16 @@ SUBCOMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with every subcommand registered (or just ``only``: a command
+    then imports only its own module, which keeps ``workbench estimate`` quick to start)."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Trim container images that include the Azure CLI.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if only is None else [only]:
         module = importlib.import_module(f"workbench.cli.{name}")
         module.add_parser(sub)
     return parser
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:  # bare `workbench` opens the workbench
         args = parser.parse_args(["tui", *argv])

@@ -14,7 +14,6 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
-from workbench.core.analyze import analyze
 from workbench.core.errors import WorkbenchError
 from workbench.core.estimate import NO_COMPILE, Estimate
 from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
@@ -121,6 +120,7 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
 
 def script_packages(scripts: list[str], azure_cli: str) -> list[str]:
     """The analysed package set of ``scripts`` (baseline included); bad scripts are errors."""
+    from workbench.core.analyze import analyze  # only with --script: keeps start-up quick
     analysis = analyze(scripts, azure_cli)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
