@@ -199,6 +199,7 @@ def test_probe_tells_needed_from_dead_weight(built):
         "--probe",
         "--package",
         "azure-mgmt-imagebuilder",
+        "azure-monitor-query",
         "azure-mgmt-storage",
         "--json",
         cwd=work,
@@ -206,4 +207,7 @@ def test_probe_tells_needed_from_dead_weight(built):
     assert done.returncode in (0, 4), done.stderr[-2000:]
     probe = {p["package"]: p for p in json.loads(done.stdout)["probe"]}
     assert probe["azure-mgmt-imagebuilder"]["needed"] is True  # vm/_params.py imports it
-    assert probe["azure-mgmt-storage"]["needed"] is False
+    # vm's loader names it, but no command the script runs touches it: dead weight, measured
+    assert probe["azure-monitor-query"]["needed"] is False
+    assert probe["azure-monitor-query"]["bytes"] > 0
+    assert probe["azure-mgmt-storage"]["needed"] is None  # the analysis left it out: not probed
