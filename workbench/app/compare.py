@@ -10,7 +10,7 @@ import shlex
 from dataclasses import dataclass
 
 _CONTINUED = re.compile(r"\\\n")
-_PIP = re.compile(r"-m pip install\s(.*?)(?:&&|;|$)", re.M)
+_PIP = re.compile(r"\bpip3? install\s(.*?)(?:&&|;|$)", re.M)
 _REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?((?:==|~=|>=|<=|!=|<|>).+)?$")
 _LABEL = re.compile(r'dev\.workbench\.(\w+)="([^"]*)"')
 _VALUED = {
