@@ -3,6 +3,7 @@ image report, in-image smoke test, history), the batched bounded log, cancel, en
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -54,10 +55,8 @@ def nonce(tmp_path, monkeypatch) -> str:
 def image_tag(docker_client, nonce):
     tag = f"workbench-test/tui-build:{nonce}"
     yield tag
-    try:
+    with contextlib.suppress(Exception):  # the build may not have made it
         docker_client.images.remove(tag, force=True)
-    except Exception:  # the build may not have made it
-        pass
 
 
 async def _start(pilot, tag: str | None = None, *, smoke: bool = False) -> None:
@@ -124,7 +123,8 @@ async def test_build_streams_batched_log_then_result_and_smoke_table(
         batches = [m for m in messages if isinstance(m, BuildEvents)]
         assert sum(len(b.items) for b in batches) > 8000
         assert len(batches) <= took / 0.05 + 2  # one message per ~50 ms, not one per line
-        assert [m for m in messages if isinstance(m, BuildFinished)][0].outcome.exit_code == 4
+        [finished] = [m for m in messages if isinstance(m, BuildFinished)]
+        assert finished.outcome.exit_code == 4
         await pilot.press("6")  # the History screen shows the build just made
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
