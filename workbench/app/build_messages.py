@@ -8,7 +8,7 @@ from textual.message import Message
 
 
 @dataclass
-class BuildEvents(Message):
+class BuildEvents(Message, bubble=False):
     """A batch of the running build's items, in order: core build events (``StepStarted``,
     ``LogLine``, ...) and progress lines (``str``, e.g. the smoke test's)."""
 
@@ -16,7 +16,7 @@ class BuildEvents(Message):
 
 
 @dataclass
-class BuildFinished(Message):
+class BuildFinished(Message, bubble=False):
     """The build ended: ``outcome`` (a core ``BuildOutcome``), or ``error`` (one line) when it
     could not even start (the recipe could not be planned)."""
 
@@ -25,7 +25,7 @@ class BuildFinished(Message):
 
 
 @dataclass
-class HistoryLoaded(Message):
+class HistoryLoaded(Message, bubble=False):
     """The records of ``path`` (oldest first), or ``error`` (one line)."""
 
     path: str
