@@ -50,6 +50,7 @@ class BuildScreen(WorkbenchScreen):
         self._cancel: threading.Event | None = None
         self._started = 0.0
         self._warnings = 0
+        self._built = False  # the image exists; progress lines now come from the smoke test
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="build-status")
@@ -112,6 +113,7 @@ class BuildScreen(WorkbenchScreen):
         self._cancel = threading.Event()
         self._started = time.monotonic()
         self._warnings = 0
+        self._built = False
         self.query_one(Notice).display = False
         self.query_one(BuildResultPanel).display = False
         log = self.query_one(Log)
@@ -155,7 +157,7 @@ class BuildScreen(WorkbenchScreen):
         for item in message.items:
             if isinstance(item, str):
                 lines.append(f"# {item}")
-                self._status(item[:1].upper() + item[1:])
+                self._status(f"Smoke test: {item}" if self._built else f"{item}…")
             elif isinstance(item, StepStarted):
                 step = item
                 lines.append(f"Step {item.n}/{item.total} : {item.instruction}")
@@ -163,6 +165,7 @@ class BuildScreen(WorkbenchScreen):
                 self._warnings += 1
                 lines.append(item.text)
             elif isinstance(item, BuildResult):
+                self._built = True
                 self._status("Built; measuring the image…")
             elif not isinstance(item, BuildFailed):
                 lines.append(item.text)
