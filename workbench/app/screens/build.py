@@ -221,6 +221,7 @@ class BuildScreen(WorkbenchScreen):
                     f"Smoke test failed{': ' + smoke.error if smoke.error else ''}", "error"
                 )
         self.query_one(BuildResultPanel).show_outcome(outcome)
+        self.query_one(Log).scroll_end(animate=False)
         self.app.build_finished.publish(outcome)
 
     # -- helpers ------------------------------------------------------------------------

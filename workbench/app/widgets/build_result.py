@@ -10,6 +10,8 @@ from textual.widgets import DataTable, Static
 
 from workbench.app.widgets.format import fmt_bytes
 
+LAST_LINES = 10  # of the failed step, under its one-line failure (the log has them all)
+
 
 def verdict(ok: bool | None) -> Content:
     """``pass`` / ``FAIL`` / ``-`` in the theme's colours (the word is the text form)."""
@@ -52,7 +54,7 @@ class BuildResultPanel(Vertical):
         self.display = True
         failure = outcome.failure
         if failure is not None:
-            lines = list(failure.last_lines)
+            lines = list(failure.last_lines)[-LAST_LINES:]
             head = f"Last lines of step {failure.step}/{failure.total}" if failure.step else ""
             summary.update(
                 Content("\n").join(
