@@ -143,6 +143,19 @@ async def test_compare_two_marked_builds(make_app, recipe):
     assert "Layers (1 differ)" in text and "59.0 MB → 49.0 MB  COPY dir:abc in /opt/az" in text
 
 
+async def test_mouse_marks_a_row_by_clicking_it_twice(make_app, recipe):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _history(pilot)
+        table = app.screen.query_one("#history-table", DataTable)
+        await pilot.click("#history-table", offset=(10, 2))  # header, row 1, row 2
+        await pilot.pause()
+        assert table.cursor_row == 1 and _row(table, 1)[0] == ""
+        await pilot.click("#history-table", offset=(10, 2))
+        await pilot.pause()
+        assert _row(table, 1)[0] == "*" and _row(table, 0)[0] == ""
+
+
 async def test_compare_without_marks_uses_the_build_before(make_app, recipe):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -22,7 +22,7 @@ from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.size_chart import SizeChart
 
-COLUMNS = ("#", "time", "status", "tag", "size", "added", "estimate", "actual", "Δ", "smoke")
+COLUMNS = ("#", "time UTC", "status", "tag", "size", "added", "estimate", "actual", "Δ", "smoke")
 MARK_STYLE = {"A": "$success", "D": "$error", "M": "$warning"}
 STATUS_STYLE = {"ok": "$success", "cancelled": "$warning"}
 HINT = "Mark two builds (space), then c to compare them; c alone: this build vs the one before."
@@ -228,6 +228,11 @@ class HistoryScreen(WorkbenchScreen):
         table = self.query_one(DataTable)
         for i in range(len(self._records)):
             table.update_cell(str(i), "mark", _mark_cell(self._mark_of(i)))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        """Enter, or a click on the highlighted row, marks it too."""
+        self.action_mark()
 
     def action_compare(self) -> None:
         index = self._cursor_index()
