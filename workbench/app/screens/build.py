@@ -15,7 +15,13 @@ from textual.containers import Horizontal
 from textual.widgets import Log, ProgressBar, Static
 
 from workbench.app.build_messages import BuildEvents, BuildFinished
-from workbench.app.build_runner import BuildRequest, EventBatcher, default_tag, recipe_path
+from workbench.app.build_runner import (
+    BuildRequest,
+    EventBatcher,
+    default_tag,
+    recipe_path,
+    snapshot,
+)
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.screens.build_confirm import BuildConfirmModal
 from workbench.app.widgets.build_result import BuildResultPanel
@@ -126,7 +132,7 @@ class BuildScreen(WorkbenchScreen):
         self._tick()
         self._status("Building…")
         self.refresh_bindings()
-        self._run(self.app.session, request, self._cancel)
+        self._run(snapshot(self.app.session), request, self._cancel)
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self, session, request: BuildRequest, cancel: threading.Event) -> None:
