@@ -48,9 +48,9 @@ class SizeChart(Static):
             Content.assemble(
                 "  ",
                 (BASE, "$text-muted"),
-                " base image   ",
+                " base   ",
                 (ADDED, "$primary"),
-                " added over the base",
+                " added over it",
             )
         ]
         for number, record in enumerate(records, 1):
