@@ -48,7 +48,7 @@ class BuildScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list] = [
         Binding("b", "build", "Build", id="build-start"),
         Binding("x", "cancel", "Cancel build", id="build-cancel"),
-        Binding("ctrl+c", "cancel_or_copy", "Cancel build", show=False),
+        Binding("ctrl+c", "cancel_or_copy", "Cancel build", show=False, id="build-cancel-ctrl-c"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
