@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
+from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
 from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
 from workbench.app.paths import bundled_dir
@@ -59,16 +60,21 @@ class WorkbenchApp(App):
         theme: str | None = None,
         offline: bool = False,
         opener: Callable[..., Session] = open_session,
+        builder: Callable = real_build,
     ) -> None:
-        """``opener(recipe, offline=, progress=)`` loads the session in a worker thread."""
+        """``opener(recipe, offline=, progress=)`` loads the session in a worker thread;
+        ``builder(session, request, offline=, cancel=, on_event=, on_progress=)`` builds it
+        (the Build screen's worker) and returns the core ``BuildOutcome``."""
         super().__init__()
         self.recipe_path = recipe
         self.offline = offline
         self._opener = opener
+        self.builder = builder
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
         self.session_changed: Signal[object] = Signal(self, "session-changed")
+        self.build_finished: Signal[object] = Signal(self, "build-finished")
 
     def on_mount(self) -> None:
         self._install_themes()

@@ -1,0 +1,127 @@
+"""Compare two history records: the packages their Dockerfiles install, their settings (base,
+install mode, trims) and their added layers (sizes by instruction). Pure functions over the
+records ``core.pipeline`` writes; the marks are A (added), D (dropped), M (changed)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from dataclasses import dataclass
+
+_CONTINUED = re.compile(r"\\\n")
+_PIP = re.compile(r"\bpip3? install\s(.*?)(?:&&|;|$)", re.M)
+_REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?((?:==|~=|>=|<=|!=|<|>).+)?$")
+_LABEL = re.compile(r'dev\.workbench\.(\w+)="([^"]*)"')
+_VALUED = {
+    "-i", "--index-url", "--extra-index-url", "--cert", "--client-cert", "--root", "--prefix",
+    "-t", "--target", "-r", "--requirement", "-c", "--constraint", "--trusted-host", "-f",
+    "--find-links", "--timeout", "--retries", "--progress-bar", "--root-user-action",
+    "--platform", "--python-version", "--abi", "--implementation", "--only-binary",
+    "--no-binary", "--upgrade-strategy", "-C", "--config-settings", "--src", "--log",
+    "--proxy", "--cache-dir",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: ``mark`` A/D/M, what it is, and its value in each build."""
+
+    mark: str
+    name: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """A layer that differs: ``mark`` A/D/M, its instruction(s) and sizes in each build."""
+
+    mark: str
+    command: str
+    before: int | None
+    after: int | None
+
+    @property
+    def delta(self) -> int:
+        """Bytes more (or fewer) in the later build."""
+        return (self.after or 0) - (self.before or 0)
+
+
+def packages(dockerfile: str) -> dict[str, str] | None:
+    """``name -> specifier`` of every ``pip install`` argument in the Dockerfile (``""`` when
+    unpinned); None when it installs from a requirements file (the lock is not recorded)."""
+    found: dict[str, str] = {}
+    for args in _PIP.findall(_CONTINUED.sub(" ", dockerfile or "")):
+        words = shlex.split(args, comments=False)
+        skip = False
+        for word in words:
+            if skip:
+                skip = False
+            elif word in ("-r", "--requirement"):
+                return None
+            elif word.startswith("-"):
+                skip = word in _VALUED
+            elif "/" not in word and (req := _REQ.match(word)):
+                found[req[1].lower().replace("_", "-")] = req[3] or ""
+    return found
+
+
+def settings(record: dict) -> dict[str, str]:
+    """Base image, Python, install mode and trims of a build."""
+    labels = dict(_LABEL.findall(record.get("dockerfile") or ""))
+    target = record.get("target") or {}
+    return {
+        "base image": record.get("base_image") or "",
+        "python": str(target.get("python") or ""),
+        "install mode": labels.get("mode", ""),
+        "trims": labels.get("trims", "").replace(",", ", "),
+    }
+
+
+def changes(before: dict[str, str], after: dict[str, str]) -> list[Change]:
+    """What differs between two ``name -> value`` maps, by name."""
+    out = []
+    for name in sorted(before.keys() | after.keys()):
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        mark = "A" if a is None else "D" if b is None else "M"
+        out.append(Change(mark, name, a or "", b or ""))
+    return out
+
+
+def package_changes(a: dict, b: dict) -> list[Change] | None:
+    """Packages added, dropped or re-pinned from build ``a`` to ``b`` (None: not recorded)."""
+    before, after = packages(a.get("dockerfile", "")), packages(b.get("dockerfile", ""))
+    if before is None or after is None:
+        return None
+    return changes(before, after)
+
+
+def layer_changes(a: dict, b: dict) -> list[LayerChange]:
+    """Added layers that differ, matched by instruction in order: same instruction with
+    another size (M), only in ``b`` (A), only in ``a`` (D); a replaced run pairs up as M
+    (shown with the later instruction)."""
+    left, right = a.get("layers") or [], b.get("layers") or []
+    matcher = difflib.SequenceMatcher(
+        None, [x["command"] for x in left], [x["command"] for x in right], autojunk=False
+    )
+    out: list[LayerChange] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        olds, news = left[i1:i2], right[j1:j2]
+        if op == "equal":
+            out += [
+                LayerChange("M", o["command"], o["size_bytes"], n["size_bytes"])
+                for o, n in zip(olds, news, strict=True)
+                if o["size_bytes"] != n["size_bytes"]
+            ]
+            continue
+        for k in range(max(len(olds), len(news))):
+            o = olds[k] if k < len(olds) else None
+            n = news[k] if k < len(news) else None
+            mark = "M" if o and n else "A" if n else "D"
+            out.append(
+                LayerChange(mark, (n or o)["command"], o and o["size_bytes"], n and n["size_bytes"])
+            )
+    return out

@@ -1,0 +1,128 @@
+"""After a build: image, sizes, estimate vs actual, the smoke-test table, or the failed step's
+last log lines."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from workbench.app.widgets.format import fmt_bytes
+
+LAST_LINES = 10  # of the failed step, under its one-line failure (the log has them all)
+
+
+def verdict(ok: bool | None) -> Content:
+    """``pass`` / ``FAIL`` / ``-`` in the theme's colours (the word is the text form)."""
+    if ok is None:
+        return Content("-")
+    return Content.styled("pass", "$success") if ok else Content.styled("FAIL", "bold $error")
+
+
+def estimate_line(estimate: int | None, comparison: dict | None) -> str:
+    """Estimate vs measured site-packages, with the difference in bytes and percent."""
+    if comparison:
+        return (
+            f"{fmt_bytes(comparison['estimate_bytes'])} vs actual "
+            f"{fmt_bytes(comparison['actual_bytes'])} (site-packages): "
+            f"{fmt_bytes(comparison['difference_bytes'], signed=True)} "
+            f"({comparison['difference_ratio']:+.1%})"
+        )
+    if estimate:
+        return f"{fmt_bytes(estimate)}; the Python install was not measured"
+    return "none for this build"
+
+
+class BuildResultPanel(Vertical):
+    """The outcome of the last build (hidden until there is one)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="result-summary")
+        yield DataTable(id="smoke-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("check", "verdict", "detail", "time")
+        self.display = False
+
+    def show_outcome(self, outcome) -> None:
+        """Fill in from a core ``BuildOutcome`` (success, smoke failure or build failure)."""
+        summary = self.query_one("#result-summary", Static)
+        table = self.query_one(DataTable)
+        table.clear()
+        table.display = False
+        self.display = True
+        failure = outcome.failure
+        if failure is not None:
+            lines = list(failure.last_lines)[-LAST_LINES:]
+            head = f"Last lines of step {failure.step}/{failure.total}" if failure.step else ""
+            summary.update(
+                Content("\n").join(
+                    [
+                        Content.styled(head, "bold"),
+                        *(Content.styled(x, "$text-muted") for x in lines),
+                    ]
+                )
+                if lines
+                else Content.styled("No log lines from the engine.", "$text-muted")
+            )
+            return
+        summary.update(self._summary(outcome))
+        if outcome.smoke is not None and outcome.smoke.checks:
+            table.display = True
+            for check in outcome.smoke.checks:
+                table.add_row(
+                    f"{check.kind} {check.target}",
+                    verdict(check.ok),
+                    check.detail,
+                    f"{check.seconds:.2f} s",
+                )
+
+    def _summary(self, outcome) -> Content:
+        report, record = outcome.report, outcome.record
+        result = outcome.result
+        image = (report.image_id if report else result.image_id).removeprefix("sha256:")[:12]
+        cached = f", {result.cached_steps} step(s) cached" if result.cached_steps else ""
+        lines = [
+            Content.assemble(
+                ("Image ", "bold"),
+                image,
+                f"  tag {result.tag or '(none)'}  built in {result.duration_s:.1f} s{cached}",
+            )
+        ]
+        if report is not None:
+            python = report.python_layer_bytes
+            lines.append(
+                Content.assemble(
+                    ("Size ", "bold"),
+                    f"{fmt_bytes(report.size_bytes)}   base {fmt_bytes(report.base_size_bytes)}"
+                    f"   added over base {fmt_bytes(report.added_bytes, signed=True)}"
+                    f" ({report.added_bytes:,} B)   Python layers "
+                    f"{fmt_bytes(python) if python is not None else 'not measured'}",
+                )
+            )
+        comparison = record.get("comparison")
+        lines.append(
+            Content.assemble(
+                ("Estimate ", "bold"), estimate_line(record.get("estimate_bytes"), comparison)
+            )
+        )
+        lines.extend(
+            Content.styled(f"  {x}", "$text-muted")
+            for x in (comparison or {}).get("explanation", [])[1:]
+        )
+        lines.append(self._smoke_line(outcome.smoke))
+        return Content("\n").join(lines)
+
+    @staticmethod
+    def _smoke_line(smoke) -> Content:
+        if smoke is None:
+            return Content.assemble(("Smoke ", "bold"), "not run")
+        failed = sum(1 for c in smoke.checks if not c.ok)
+        parts = [("Smoke ", "bold"), verdict(smoke.passed)]
+        parts.append(f"  {len(smoke.checks) - failed}/{len(smoke.checks)} checks passed")
+        if smoke.error:
+            parts.append(f"; {smoke.error}")
+        if smoke.startup_median_s is not None:
+            parts.append(f"   az --version {smoke.startup_median_s:.2f} s (median)")
+        return Content.assemble(*parts)
