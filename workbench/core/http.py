@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import threading
 from functools import cache
 
 import httpx
@@ -16,9 +17,19 @@ def ca_bundle() -> str | None:
     return next((os.environ[v] for v in _CA_ENV if os.environ.get(v)), None)
 
 
-@cache
+_LOCK = threading.Lock()
+
+
 def client() -> httpx.Client:
-    """Shared client: keep-alive pool sized for concurrent range reads."""
+    """Shared client: keep-alive pool sized for concurrent range reads. Thread-safe: the
+    first callers are the fetch pool's workers, and each unguarded call would build its own
+    SSL context (CA bundle parsing under the GIL) and pool."""
+    with _LOCK:
+        return _client()
+
+
+@cache
+def _client() -> httpx.Client:
     context = ssl.create_default_context()
     bundle = ca_bundle()
     if bundle and os.path.exists(bundle):
