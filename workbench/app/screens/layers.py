@@ -284,7 +284,13 @@ class LayersScreen(WorkbenchScreen):
         self._request_tree()
 
     def _key(self) -> tuple:
-        return (self.selected_layer, self.aggregated, self.sort, self.pattern, frozenset(self.kinds))
+        return (
+            self.selected_layer,
+            self.aggregated,
+            self.sort,
+            self.pattern,
+            frozenset(self.kinds),
+        )
 
     def _request_tree(self) -> None:
         key = self._key()
@@ -376,7 +382,7 @@ def _waste_title(analysis) -> Content:
     files = analysis.inefficient
     return Content.assemble(
         ("Inefficient files", "bold"),
-        f" · {len(files)} paths · {fmt_bytes(analysis.wasted_bytes)} wasted · largest first",
+        f", largest first · {len(files)} · {fmt_bytes(analysis.wasted_bytes)} wasted",
     )
 
 
