@@ -47,6 +47,6 @@ def test_quit_confirmation(snap_compare, make_app):
 def test_pending_screen(snap_compare, make_app):
     async def run_before(pilot) -> None:
         await _wait(pilot)
-        await pilot.press("5")
+        await pilot.press("6")  # History (Layers, 5, has landed)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
