@@ -14,6 +14,7 @@ Per path (sizes seen; removal = 0): data/blob 1.0M, 1.5M, 0; etc/conf 200k, 250k
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 import pytest
@@ -24,7 +25,7 @@ from workbench.app.screens.layers import LayersScreen
 from workbench.app.widgets.file_tree import EXPAND_ALL, FileTreeView
 from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
-from workbench.core import history
+from workbench.core import history, layers
 
 LAYERS = [
     [
@@ -230,6 +231,23 @@ async def test_opens_the_last_build_of_the_recipe(make_app, archive, in_tmp):
         assert screen.query_one("#layers-source").value == str(archive)
         assert f"wasted {fmt_bytes(WASTED)}" in text(screen, "#layers-summary")
         assert screen.focused is screen.query_one(LayerTable)
+        newer = in_tmp / "newer.tar"  # a later build (e.g. from the Build screen)
+        newer.write_bytes(legacy_archive([layer_tar(m) for m in LAYERS[:2]], COMMANDS[:2]))
+        record = history.new_record(status="ok", tag=str(newer), image_id="sha256:def")
+        history.append_record(recipe, record)
+        await pilot.press("1", "5")
+        await settle(pilot)
+        assert screen.query_one("#layers-source").value == str(newer)
+        assert "3.3 MB in 2 layers" in text(screen, "#layers-summary")
+        await pilot.press("i")  # the user's own choice...
+        screen.query_one("#layers-source").value = str(archive)
+        await pilot.press("enter")
+        await settle(pilot)
+        history.append_record(recipe, history.new_record(status="ok", tag="x", image_id="y"))
+        await pilot.press("1", "5")
+        await settle(pilot)
+        assert screen.source == str(archive)  # ...stays
+        assert "5.3 MB in 4 layers" in text(screen, "#layers-summary")
 
 
 def _big_archive(path, dirs: int, files: int):
@@ -243,11 +261,27 @@ def _big_archive(path, dirs: int, files: int):
     return path
 
 
-async def test_big_tree_opens_lazily_and_stays_fast(make_app, in_tmp):
+async def test_big_tree_opens_lazily_and_stays_fast(make_app, in_tmp, monkeypatch):
     archive = _big_archive(in_tmp / "big.tar", 250, 200)  # 50_251 paths
+    gate = threading.Event()  # holds the (real) analysis until the keys below are handled
+    analyze_image = layers.analyze_image
+    monkeypatch.setattr(
+        layers, "analyze_image", lambda *args: gate.wait(10) and analyze_image(*args)
+    )
     app = make_app()
     async with app.run_test(size=(130, 32)) as pilot:
-        screen = await open_layers(pilot, archive)
+        screen = await open_layers(pilot)
+        screen.query_one("#layers-source").value = str(archive)
+        await pilot.press("enter", *"typing")  # keys keep working while the analysis runs
+        assert any(w.is_running and w.group == "layers-analysis" for w in app.workers)
+        gate.set()
+        assert text(screen, "#layers-notice").startswith("Analysing ")
+        assert screen.query_one("#layers-progress").has_class("-shown")
+        assert screen.query_one("#layers-source").value == f"{archive}typing"
+        await settle(pilot)
+        bar = screen.query_one("#layers-progress")
+        assert bar.progress == bar.total == archive.stat().st_size  # streamed to the end
+        assert not bar.has_class("-shown")
         await pilot.press("a")  # aggregated: all 50k paths
         await settle(pilot)
         view = screen.query_one(FileTreeView)

@@ -95,7 +95,7 @@ class LayersScreen(WorkbenchScreen):
         self.kinds = {k for k, _ in KINDS}
         self.pattern: str | None = None
         self._shown_key: tuple | None = None
-        self._asked_default = False
+        self._default: str | None = None  # the image of the last build, once analysed
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="layers-source-bar"):
@@ -126,8 +126,8 @@ class LayersScreen(WorkbenchScreen):
     # -- choosing the image ------------------------------------------------------------------
 
     def show_session(self, session) -> None:
-        if not self._asked_default and self.source is None:
-            self._asked_default = True
+        """Unless the user chose an image, follow the recipe's last build (checked each visit)."""
+        if self.source in (None, self._default):
             self.find_default(session)
 
     def show_load_error(self, error: str) -> None:
@@ -149,15 +149,15 @@ class LayersScreen(WorkbenchScreen):
 
     @on(DefaultImage)
     def _default_image(self, message: DefaultImage) -> None:
-        if self.source is not None:
-            return
-        if message.image:
+        if self.source not in (None, self._default):
+            return  # the user chose another image
+        if message.image and message.image != self.source:
+            self._default = message.image
             self.query_one("#layers-source", Input).value = message.image
             self.analyse(message.image)
-        elif message.error:
-            self._ask(f"Could not read the build history: {message.error}. {ASK}")
-        else:
-            self._ask(f"No build of this recipe yet. {ASK}")
+        elif self.source is None:
+            problem = f"Could not read the build history: {message.error}." if message.error else ""
+            self._ask(f"{problem or 'No build of this recipe yet.'} {ASK}")
 
     def _ask(self, text: str) -> None:
         self.query_one("#layers-notice", Notice).show(text)
