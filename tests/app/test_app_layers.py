@@ -1,7 +1,8 @@
 """The Layers screen over the real layer analysis: archives built by the tests, one engine image.
 
 The archive (sizes in bytes):
-  layer 0 ADD   etc/os-release 100_000, etc/conf 200_000, usr/lib/libbig.so 2_000_000
+  layer 0 ADD   etc/os-release 100_000, etc/conf 200_000, usr/lib/libbig.so 2_000_000 (and a
+                symlink etc/localtime, size 0)
   layer 1 COPY  data/blob 1_000_000
   layer 2 RUN   data/blob rewritten 1_500_000, etc/conf rewritten 250_000
   layer 3 RUN   data/blob deleted, app/new.py 300_000 added
@@ -32,6 +33,7 @@ LAYERS = [
         ("dir", "etc"),
         ("file", "etc/os-release", b"o" * 100_000),
         ("file", "etc/conf", b"c" * 200_000),
+        ("symlink", "etc/localtime", "/usr/share/zoneinfo/UTC"),
         ("dir", "usr"),
         ("dir", "usr/lib"),
         ("file", "usr/lib/libbig.so", b"l" * 2_000_000),
@@ -129,6 +131,15 @@ async def test_archive_figures_layers_waste_and_marks(make_app, archive):
         }
         theme = app.current_theme
         assert _near(colours["D"], theme.error) and _near(colours["A"], theme.success)
+        waste.focus()
+        await pilot.press("down", "enter")  # the tree shows where etc/conf is
+        await settle(pilot)
+        assert screen.query_one("#layers-search").value == r"^etc/conf$"
+        assert tree_rows(screen) == {} and screen.focused is view  # layer 3 leaves it alone
+        assert "0 paths" in text(screen, "#layers-tree-title")
+        await pilot.press("a")
+        await settle(pilot)
+        assert tree_rows(screen) == {"etc": "M", "etc/conf": "M"}
 
 
 def _near(colour, hex_colour: str) -> bool:
@@ -154,6 +165,7 @@ async def test_layer_choice_aggregated_kind_filters_search_and_sort(make_app, ar
             "data": "A",
             "etc": "M",
             "etc/conf": "M",
+            "etc/localtime": " ",
             "etc/os-release": " ",
             "usr": " ",
             "usr/lib": " ",
@@ -172,7 +184,14 @@ async def test_layer_choice_aggregated_kind_filters_search_and_sort(make_app, ar
         assert list(tree_rows(screen)) == ["usr", "usr/lib", "usr/lib/libbig.so"]
         await pilot.press("escape")
         await settle(pilot)
-        assert len(tree_rows(screen)) == 9 and screen.focused is view
+        assert len(tree_rows(screen)) == 10 and screen.focused is view
+        link = next(i for i, (_, n) in enumerate(view.rows) if n.name == "localtime")
+        assert view.line_text(link).endswith("localtime → /usr/share/zoneinfo/UTC")
+        assert view.current_path == "usr/lib/libbig.so"  # the cursor stayed on its path
+        await pilot.click(view, offset=(5, 0))  # a click on another row moves the cursor...
+        assert view.current_path == "usr" and len(view.rows) == 10
+        await pilot.click(view, offset=(5, 0))  # ...one on the cursor row closes "usr"
+        assert "libbig.so" not in [n.name for _, n in view.rows] and len(view.rows) == 8
         await pilot.press("a", "A", "M", "U")  # back to layer 3's own changes, removals only
         await settle(pilot)
         assert tree_rows(screen) == {"data": "M", "data/blob": "D"}

@@ -7,6 +7,7 @@ paths). Results come back as messages; a result for a request since replaced is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -359,6 +360,8 @@ class LayersScreen(WorkbenchScreen):
 
     def action_clear_search(self) -> None:
         search = self.query_one("#layers-search", Input)
+        if not search.has_class("-shown"):
+            return
         search.value = ""
         search.remove_class("-shown")
         self.query_one(FileTreeView).focus()
@@ -367,6 +370,15 @@ class LayersScreen(WorkbenchScreen):
     def _search_changed(self, event: Input.Changed) -> None:
         self.pattern = event.value or None
         self._changed_view()
+
+    @on(DataTable.RowSelected, "#layers-waste")
+    def _waste_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an inefficient file: search the tree for exactly that path."""
+        path = self.analysis.inefficient[event.cursor_row].path
+        search = self.query_one("#layers-search", Input)
+        search.add_class("-shown")
+        search.value = f"^{re.escape(path)}$"
+        self.query_one(FileTreeView).focus()
 
     @on(Input.Submitted, "#layers-search")
     def _search_submitted(self) -> None:
