@@ -8,7 +8,6 @@ paths). Results come back as messages; a result for a request since replaced is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on, work
@@ -16,10 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from workbench.app.layer_messages import (
+    AnalysisDone,
+    AnalysisProgress,
+    DefaultImage,
+    TreeDone,
+    TreeView,
+)
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.file_tree import COLUMNS, FileTreeView
 from workbench.app.widgets.format import fmt_bytes
@@ -28,45 +33,6 @@ from workbench.app.widgets.notice import Notice
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 ASK = "Type an image name, a `docker save` archive or an OCI layout directory, then Enter."
-
-
-@dataclass
-class DefaultImage(Message):
-    """The image of the recipe's last build (None: no build yet, or ``error``)."""
-
-    image: str | None
-    error: str | None = None
-
-
-@dataclass
-class AnalysisProgress(Message):
-    """The source streams: ``done`` of ``total`` bytes (None: unknown) of ``what``."""
-
-    source: str
-    done: int
-    total: int | None
-    what: str
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, AnalysisProgress)
-
-
-@dataclass
-class AnalysisDone(Message):
-    """The analysis of ``source`` finished: ``analysis`` or a one-line ``error``."""
-
-    source: str
-    analysis: object | None
-    error: str | None = None
-
-
-@dataclass
-class TreeDone(Message):
-    """The view ``key`` (layer, aggregated, sort, pattern, marks) was built, or failed."""
-
-    key: tuple
-    tree: object | None
-    error: str | None = None
 
 
 class _Cancelled(Exception):
@@ -95,7 +61,7 @@ class LayersScreen(WorkbenchScreen):
         self.sort = "name"
         self.kinds = {k for k, _ in KINDS}
         self.pattern: str | None = None
-        self._shown_key: tuple | None = None
+        self._shown: TreeView | None = None
         self._default: str | None = None  # the image of the last build, once analysed
 
     def compose_body(self) -> ComposeResult:
@@ -236,7 +202,7 @@ class LayersScreen(WorkbenchScreen):
         self.query_one(WasteTable).fill(analysis.inefficient)
         self.query_one("#layers-summary").display = True
         self.query_one("#layers-body").display = True
-        self._shown_key = None
+        self._shown = None
         self.query_one(FileTreeView).clear()
         table = self.query_one(LayerTable)
         table.fill(analysis.layers)
@@ -284,8 +250,9 @@ class LayersScreen(WorkbenchScreen):
         )
         self._request_tree()
 
-    def _key(self) -> tuple:
-        return (
+    def _view(self) -> TreeView:
+        return TreeView(
+            self.analysis,
             self.selected_layer,
             self.aggregated,
             self.sort,
@@ -294,33 +261,32 @@ class LayersScreen(WorkbenchScreen):
         )
 
     def _request_tree(self) -> None:
-        key = self._key()
         self._show_tree_title(None)
-        self._build_tree(self.analysis, key)
+        self._build_tree(self._view())
 
     @work(thread=True, exclusive=True, group="layers-tree", exit_on_error=False)
-    def _build_tree(self, analysis, key: tuple) -> None:
-        layer, aggregated, sort, pattern, kinds = key
+    def _build_tree(self, view: TreeView) -> None:
         try:
-            tree = analysis.tree(layer, aggregated, sort, pattern, kinds)
+            tree = view.analysis.tree(*view[1:])
         except Exception as exc:  # a bad regex, mostly: shown in place
-            self.post_message(TreeDone(key, None, _one_line(exc)))
+            self.post_message(TreeDone(view, None, _one_line(exc)))
         else:
-            self.post_message(TreeDone(key, tree))
+            self.post_message(TreeDone(view, tree))
 
     @on(TreeDone)
     def _tree_done(self, message: TreeDone) -> None:
-        if message.key != self._key():
-            return
+        view = message.view
+        if view != self._view():
+            return  # the user moved on (another layer, filter, image) since it was asked
         error = self.query_one("#layers-tree-error", Static)
         error.display = message.error is not None
         if message.error:
             error.update(message.error)
             return
-        shown = self._shown_key
-        resorted = shown is not None and shown[:2] + shown[3:] == message.key[:2] + message.key[3:]
+        shown = self._shown
+        resorted = shown is not None and shown._replace(sort=view.sort) == view
         self.query_one(FileTreeView).show(message.tree, keep_state=resorted)
-        self._shown_key = message.key
+        self._shown = view
         self._show_tree_title(message.tree.count)
 
     def _show_tree_title(self, count: int | None) -> None:
