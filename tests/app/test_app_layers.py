@@ -22,7 +22,7 @@ import pytest
 from layer_archives import layer_tar, legacy_archive
 from textual.color import Color
 
-from workbench.app.screens.layers import LayersScreen
+from workbench.app.screens.layers import SEARCH_DELAY, LayersScreen
 from workbench.app.widgets.file_tree import EXPAND_ALL, FileTreeView
 from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
@@ -65,8 +65,11 @@ def archive(tmp_path_factory):
     return path
 
 
-async def settle(pilot) -> None:
-    """Wait until no worker runs (an analysis starts a tree worker when it lands)."""
+async def settle(pilot, typed: bool = False) -> None:
+    """Wait until no worker runs (an analysis starts a tree worker when it lands); after
+    ``typed`` search text, first until the search starts."""
+    if typed:
+        await pilot.pause(SEARCH_DELAY + 0.05)
     for _ in range(50):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -133,7 +136,7 @@ async def test_archive_figures_layers_waste_and_marks(make_app, archive):
         assert _near(colours["D"], theme.error) and _near(colours["A"], theme.success)
         waste.focus()
         await pilot.press("down", "enter")  # the tree shows where etc/conf is
-        await settle(pilot)
+        await settle(pilot, typed=True)
         assert screen.query_one("#layers-search").value == r"^etc/conf$"
         assert tree_rows(screen) == {} and screen.focused is view  # layer 3 leaves it alone
         assert "0 paths" in text(screen, "#layers-tree-title")
@@ -180,10 +183,10 @@ async def test_layer_choice_aggregated_kind_filters_search_and_sort(make_app, ar
         view = screen.query_one(FileTreeView)
         assert [n.name for d, n in view.rows if d == 0] == ["usr", "etc", "app", "data"]
         await pilot.press("slash", *"lib")
-        await settle(pilot)
+        await settle(pilot, typed=True)
         assert list(tree_rows(screen)) == ["usr", "usr/lib", "usr/lib/libbig.so"]
         await pilot.press("escape")
-        await settle(pilot)
+        await settle(pilot, typed=True)
         assert len(tree_rows(screen)) == 10 and screen.focused is view
         link = next(i for i, (_, n) in enumerate(view.rows) if n.name == "localtime")
         assert view.line_text(link).endswith("localtime → /usr/share/zoneinfo/UTC")
@@ -203,13 +206,13 @@ async def test_bad_search_is_one_line_in_place(make_app, archive):
         screen = await open_layers(pilot, archive)
         before = tree_rows(screen)
         await pilot.press("slash", "(")
-        await settle(pilot)
+        await settle(pilot, typed=True)
         error = screen.query_one("#layers-tree-error")
         assert error.display and text(screen, "#layers-tree-error").startswith("bad path filter")
         assert "\n" not in text(screen, "#layers-tree-error")
         assert tree_rows(screen) == before
         await pilot.press("backspace")
-        await settle(pilot)
+        await settle(pilot, typed=True)
         assert not error.display
 
 

@@ -8,6 +8,7 @@ paths). Results come back as messages; a result for a request since replaced is 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
@@ -32,6 +34,7 @@ from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.app.widgets.notice import Notice
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
+SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched
 ASK = "Type an image name, a `docker save` archive or an OCI layout directory, then Enter."
 
 
@@ -63,6 +66,7 @@ class LayersScreen(WorkbenchScreen):
         self.pattern: str | None = None
         self._shown: TreeView | None = None
         self._default: str | None = None  # the image of the last build, once analysed
+        self._search_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="layers-source-bar"):
@@ -334,7 +338,14 @@ class LayersScreen(WorkbenchScreen):
 
     @on(Input.Changed, "#layers-search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.pattern = event.value or None
+        """Search once typing pauses: each view of a big image takes a few hundred ms."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, partial(self._search, event.value))
+
+    def _search(self, pattern: str) -> None:
+        self._search_timer = None
+        self.pattern = pattern or None
         self._changed_view()
 
     @on(DataTable.RowSelected, "#layers-waste")
