@@ -19,7 +19,7 @@ import threading
 import time
 
 import pytest
-from layer_archives import layer_tar, legacy_archive
+from layer_archives import layer_tar, legacy_archive, oci_dir
 from textual.color import Color
 
 from workbench.app.screens.layers import SEARCH_DELAY, LayersScreen
@@ -49,6 +49,7 @@ COMMANDS = [
     "RUN /bin/sh -c rm /data/blob && write app # buildkit",
 ]
 WASTED, WASTED_DIVE = 2_700_000, 2_950_000
+COMPRESSION = ["gzip", "zstd", "plain", "gzip"]
 
 
 @pytest.fixture(autouse=True)
@@ -216,7 +217,7 @@ async def test_bad_search_is_one_line_in_place(make_app, archive):
         assert not error.display
 
 
-async def test_no_build_asks_and_bad_sources_show_one_line(make_app, archive, in_tmp):
+async def test_no_build_asks_and_bad_sources_show_one_line(make_app, in_tmp):
     app = make_app()
     async with app.run_test(size=(130, 32)) as pilot:
         screen = await open_layers(pilot)
@@ -235,11 +236,13 @@ async def test_no_build_asks_and_bad_sources_show_one_line(make_app, archive, in
             assert notice.has_class("-error") and reason in said and "\n" not in said
             assert said.startswith(f"Could not analyse {source}: ")
             assert not screen.query_one("#layers-body").display
-        screen.query_one("#layers-source").value = str(archive)
+        oci = oci_dir(in_tmp / "oci", [layer_tar(m) for m in LAYERS], COMMANDS, COMPRESSION)
+        screen.query_one("#layers-source").value = str(oci)  # an OCI layout directory
         await pilot.press("enter")
         await settle(pilot)
         assert not notice.display and screen.query_one("#layers-body").display
-        assert "efficiency 48.6%" in text(screen, "#layers-summary")
+        summary = text(screen, "#layers-summary")
+        assert "efficiency 48.6%" in summary and f"wasted {fmt_bytes(WASTED)}" in summary
 
 
 async def test_opens_the_last_build_of_the_recipe(make_app, archive, in_tmp):
