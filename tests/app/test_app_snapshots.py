@@ -42,11 +42,3 @@ def test_quit_confirmation(snap_compare, make_app):
         await pilot.press("ctrl+end", "space", "q")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
-
-
-def test_pending_screen(snap_compare, make_app):
-    async def run_before(pilot) -> None:
-        await _wait(pilot)
-        await pilot.press("5")
-
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

@@ -77,3 +77,12 @@ def load_history(recipe: str | os.PathLike) -> list[dict]:
         if isinstance(record, dict):
             records.append(record)
     return records
+
+
+def last_image(records: list[dict]) -> str | None:
+    """The image of the newest build that produced one: its tag, else its id (None if no
+    build made an image)."""
+    for record in reversed(records):
+        if record.get("image_id"):
+            return record.get("tag") or record["image_id"]
+    return None
