@@ -49,13 +49,36 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
 
 def _analyse(session: Session, version: str) -> None:
     """Which packages the scripts need and why; the default checks exactly those."""
-    from workbench.core.analyze import analyze
-
-    analysis = analyze([str(p) for p in session.scripts], version)
-    session.analysis = analysis
+    keep = session.recipe.keep if session.recipe is not None else None
+    analysis, context = analyse_scripts(session.scripts, version, keep)
     session.notes.extend(analysis.errors)
-    session.needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
-    session.checked = set(session.needed) - set(session.always_installed)
+    apply_analysis(session, analysis, context)
+
+
+def analyse_scripts(scripts: list[Path], version: str, keep=None):
+    """The scripts' ``Analysis`` and the ``TrimContext`` of what trims keep (the recipe's
+    ``[keep]`` table merged in). Slow (reads scripts and knowledge): worker threads only."""
+    from workbench.core.analyze import analyze
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.trim_context import scripts_context
+    from workbench.core.trims import TrimContext
+
+    analysis = analyze([str(p) for p in scripts], version)
+    try:
+        context = scripts_context(analysis.files, version)
+    except WorkbenchError:  # no knowledge for the version: analysis.errors says so
+        context = TrimContext()
+    if keep is not None:
+        context = context.merged(keep.context())
+    return analysis, context
+
+
+def apply_analysis(session: Session, analysis, context) -> None:
+    """Put a (new) analysis on the session: packages the scripts now need and did not before
+    get checked; the trims' context follows. Fast: call it on the UI thread."""
+    needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
+    session.checked |= set(needed) - set(session.needed) - set(session.always_installed)
+    session.analysis, session.needed, session.trim_context = analysis, needed, context
 
 
 def _apply_recipe(session: Session, recipe) -> None:

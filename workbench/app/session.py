@@ -8,8 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.core.errors import WorkbenchError
+from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
+
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
+NO_COMPILE = "no-compile"  # = workbench.core.estimate.NO_COMPILE (heavy import): ``compile``
+PATH_TRIMS = tuple(n for n in TRIMS if n != NO_COMPILE)  # the trims toggled as trims
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Session:
     install_mode: str = "venv"
     compile: bool = True
     trims: set[str] = field(default_factory=set)
+    trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
@@ -43,6 +49,8 @@ class Session:
         for parent, children in model.edges.items():
             for child in children:
                 self._parents.setdefault(child, []).append(parent)
+        self._bound_context: TrimContext | None = None
+        self._bound_cache: dict[tuple[str, ...], list] = {}
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
@@ -106,8 +114,56 @@ class Session:
         self.trims.symmetric_difference_update({name})
         self.dirty = True
 
-    def estimate(self):
-        """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
+    def trim_problem(self, name: str) -> str | None:
+        """Why trim ``name`` cannot apply to this session (one line), or None."""
+        trim = TRIMS[name]
+        if trim.venv_only and self.install_mode == "system":
+            return f"trim {name} needs install mode venv or multistage (it would remove pip)"
+        try:
+            trim.check_context(self.trim_context or TrimContext())
+        except WorkbenchError as exc:
+            return str(exc)
+        return None
+
+    def active_trims(self) -> list[str]:
+        """The chosen path trims that can apply, in canonical order (no-compile is ``compile``)."""
+        return [n for n in ordered(self.trims) if self.trim_problem(n) is None]
+
+    def _bound(self, names: tuple[str, ...]) -> list:
+        """``path_trims`` for ``names`` under the session's context, cached per context."""
+        if self._bound_context is not self.trim_context:
+            self._bound_context, self._bound_cache = self.trim_context, {}
+        bound = self._bound_cache.get(names)
+        if bound is None:
+            context = self.trim_context or TrimContext()
+            bound = self._bound_cache[names] = path_trims(names, context)
+        return bound
+
+    def estimate(self, *, extra_trim: str | None = None, compile: bool | None = None):
+        """The size estimate of the current choices (pure and fast: safe on the UI thread);
+        ``extra_trim`` and ``compile`` ask what-if questions without changing the session."""
+        names = self.active_trims()
+        if extra_trim is not None:
+            names = ordered([*names, extra_trim])
         return self.model.estimate(
-            sorted(self.checked), compile=self.compile, trims=tuple(sorted(self.trims))
+            sorted(self.checked),
+            compile=self.compile if compile is None else compile,
+            trims=self._bound(tuple(names)),
         )
+
+    def trim_savings(self, estimate) -> dict[str, int | None]:
+        """Per trim (no-compile included): bytes it saves for the current selection; for a
+        trim that is on, its share of ``estimate``; for one that is off, what turning it on
+        would save; None when it cannot apply."""
+        on = {t.name: t.saves_bytes for t in estimate.trims}
+        out: dict[str, int | None] = {}
+        for name in TRIMS:
+            if name in on:
+                out[name] = on[name]
+            elif name == NO_COMPILE:
+                out[name] = estimate.total_bytes - self.estimate(compile=False).total_bytes
+            elif self.trim_problem(name) is not None:
+                out[name] = None
+            else:
+                out[name] = estimate.total_bytes - self.estimate(extra_trim=name).total_bytes
+        return out
