@@ -44,6 +44,7 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     _analyse(session, version)
     if loaded is not None:
         _apply_recipe(session, loaded)
+    session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
 

@@ -51,6 +51,7 @@ class Session:
                 self._parents.setdefault(child, []).append(parent)
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
+        self._bytes_cache: dict[tuple, dict[str, int]] = {}
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
@@ -131,39 +132,61 @@ class Session:
 
     def _bound(self, names: tuple[str, ...]) -> list:
         """``path_trims`` for ``names`` under the session's context, cached per context."""
-        if self._bound_context is not self.trim_context:
-            self._bound_context, self._bound_cache = self.trim_context, {}
+        self._check_context()
         bound = self._bound_cache.get(names)
         if bound is None:
             context = self.trim_context or TrimContext()
             bound = self._bound_cache[names] = path_trims(names, context)
         return bound
 
-    def estimate(self, *, extra_trim: str | None = None, compile: bool | None = None):
-        """The size estimate of the current choices (pure and fast: safe on the UI thread);
-        ``extra_trim`` and ``compile`` ask what-if questions without changing the session."""
-        names = self.active_trims()
-        if extra_trim is not None:
-            names = ordered([*names, extra_trim])
+    def _check_context(self) -> None:
+        """Drop what was cached for another trim context."""
+        if self._bound_context is not self.trim_context:
+            self._bound_context, self._bound_cache, self._bytes_cache = self.trim_context, {}, {}
+
+    def _package_bytes(
+        self, names: tuple[str, ...], compile: bool, packages: list[str]
+    ) -> dict[str, int]:
+        """Own bytes of (at least) ``packages`` under trims ``names``, cached: a package's
+        bytes under a trim set do not depend on the selection, so only packages not seen
+        before under that set cost an estimate."""
+        self._check_context()
+        table = self._bytes_cache.setdefault((names, compile), {})
+        missing = [n for n in packages if n not in table]
+        if missing:
+            more = self.model.estimate(missing, compile=compile, trims=self._bound(names))
+            table.update((p.name, p.bytes) for p in more.packages)
+        return table
+
+    def estimate(self):
+        """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
+        names = tuple(self.active_trims())
         return self.model.estimate(
-            sorted(self.checked),
-            compile=self.compile if compile is None else compile,
-            trims=self._bound(tuple(names)),
+            sorted(self.checked), compile=self.compile, trims=self._bound(names)
         )
 
     def trim_savings(self, estimate) -> dict[str, int | None]:
-        """Per trim (no-compile included): bytes it saves for the current selection; for a
-        trim that is on, its share of ``estimate``; for one that is off, what turning it on
-        would save; None when it cannot apply."""
+        """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;
+        for a trim that is on, its share of ``estimate``; for one that is off, what turning
+        it on would save; None when it cannot apply. Sums over cached per-package bytes, so
+        a package toggle costs no extra estimate."""
         on = {t.name: t.saves_bytes for t in estimate.trims}
+        active = tuple(self.active_trims())
+        closure = [p.name for p in estimate.packages]
+        now = self._package_bytes(active, self.compile, closure)
+
+        def saved(names: tuple[str, ...], compile: bool) -> int:
+            then = self._package_bytes(names, compile, closure)
+            return sum(now[n] - then[n] for n in closure)
+
         out: dict[str, int | None] = {}
         for name in TRIMS:
             if name in on:
                 out[name] = on[name]
             elif name == NO_COMPILE:
-                out[name] = estimate.total_bytes - self.estimate(compile=False).total_bytes
+                out[name] = saved(active, False)
             elif self.trim_problem(name) is not None:
                 out[name] = None
             else:
-                out[name] = estimate.total_bytes - self.estimate(extra_trim=name).total_bytes
+                out[name] = saved(tuple(ordered([*active, name])), self.compile)
         return out
