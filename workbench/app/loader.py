@@ -3,6 +3,7 @@ model. Runs in worker threads (file and network I/O); never call it from UI code
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
 
 if TYPE_CHECKING:
+    from workbench.core.dockerfile import BuildContext
     from workbench.core.recipe import Recipe
 
 DEFAULT_SCRIPT = "tag-disks.sh"
@@ -100,7 +102,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     from workbench.core.recipe import Package, Recipe
     from workbench.core.trims import ordered
 
-    recipe = session.recipe
+    recipe = copy.deepcopy(session.recipe)  # the session's own stays as loaded or saved
     path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
     if recipe is None:
         target = session.target
@@ -109,7 +111,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
             azure_cli=session.model.azure_cli_version,
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
-        recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
     versions = {p.name: p.version for p in recipe.packages}
     names = [*session.always_installed, *sorted(session.checked)]
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
@@ -129,3 +131,34 @@ def save_session(session: Session, path: Path | None = None) -> Path:
     session.name = str(saved)
     session.dirty = False
     return saved
+
+
+def render_build_context(session: Session) -> tuple[Recipe, BuildContext]:
+    """The session's recipe and the Dockerfile (plus the files it COPYs) it renders, pinned
+    from the session's size model, trims keeping what the session's context says."""
+    from workbench.core.dockerfile import Resolution, build_context
+
+    recipe = session_recipe(session)
+    names = [p.name for p in recipe.packages]
+    resolution = Resolution.from_size_model(session.model, names)
+    return recipe, build_context(recipe, resolution, session.trim_context)
+
+
+def last_build(recipe: Recipe) -> dict | None:
+    """The newest history record of ``recipe`` whose image was built (it has the Dockerfile)."""
+    from workbench.core.history import load_history
+
+    if recipe.path is None:
+        return None
+    built = [
+        r
+        for r in load_history(recipe.path)
+        if r.get("dockerfile") and r.get("status") in ("ok", "smoke-failed")
+    ]
+    return built[-1] if built else None
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for the user."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -5,6 +5,7 @@ No textual here: the screens read and change a ``Session``; loading it (I/O) run
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,17 @@ class Session:
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
         self._bytes_cache: dict[tuple, dict[str, int]] = {}
+
+    def snapshot(self) -> Session:
+        """A copy whose choices the UI thread can go on changing while a worker reads it."""
+        snap = copy.copy(self)
+        snap.scripts, snap.checked, snap.trims = (
+            list(self.scripts),
+            set(self.checked),
+            set(self.trims),
+        )
+        snap.pins, snap.needed = dict(self.pins), dict(self.needed)
+        return snap
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
