@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,3 +163,68 @@ def one_line(exc: BaseException) -> str:
     """An exception as one line for the user."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class CommandRow:
+    """One ``az`` call with the command modules and SDK distributions it needs."""
+
+    label: str  # az disk list
+    file: str
+    line: int
+    modules: tuple[str, ...]  # "monitor ← vm" for a module another one imports
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScriptsView:
+    """What the Scripts screen shows for one analysis: texts, command rows."""
+
+    texts: dict[str, str]  # script path -> text ("" when unreadable)
+    commands: tuple[CommandRow, ...]
+
+
+def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
+    """Read the scripts and map each analysed call to its modules and packages (the static
+    load plan of that call alone). Worker threads only."""
+    from workbench.core.knowledge import load_knowledge
+    from workbench.core.load_plan import plan_load
+
+    texts = {}
+    for path in scripts:
+        try:
+            texts[str(path)] = Path(path).read_text(errors="replace")
+        except OSError:
+            texts[str(path)] = ""
+    rows = []
+    knowledge = load_knowledge(analysis.version) if analysis.knowledge_loaded else None
+    for command in analysis.commands:
+        modules: tuple[str, ...] = ()
+        packages: tuple[str, ...] = ()
+        if knowledge is not None and command.path:
+            plan = plan_load(knowledge, [command.path])
+            modules = tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items())
+            packages = tuple(sorted(plan.dists))
+        label = " ".join(("az", *command.path))
+        rows.append(CommandRow(label, command.file, command.line, modules, packages))
+    return ScriptsView(texts, tuple(rows))
+
+
+def add_script(session: Session, text: str):
+    """Resolve ``text`` to a readable script not yet in ``session`` and analyse the scripts
+    with it: ``(scripts, analysis, context)``. Worker threads only (``session`` a snapshot)."""
+    from workbench.core.errors import WorkbenchError
+
+    path = Path(text.strip()).expanduser()
+    path = path if path.is_absolute() else Path.cwd() / path
+    if not path.is_file():
+        raise WorkbenchError(f"{text.strip() or 'nothing'}: no such file; give a script's path")
+    if any(path.resolve() == Path(s).resolve() for s in session.scripts):
+        raise WorkbenchError(f"{path.name} is already among the scripts")
+    scripts = [*session.scripts, path]
+    keep = session.recipe.keep if session.recipe is not None else None
+    analysis, context = analyse_scripts(scripts, session.model.azure_cli_version, keep)
+    bad = [e for e in analysis.errors if str(path) in e]
+    if bad:
+        raise WorkbenchError(bad[0])
+    return scripts, analysis, context
