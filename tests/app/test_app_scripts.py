@@ -71,7 +71,7 @@ async def test_choosing_a_command_shows_its_line(make_app, ready):
 
 async def test_unresolved_spots_are_listed_and_marked(make_app, ready, tmp_path):
     (tmp_path / "wrap.sh").write_text(
-        '#!/bin/bash\naz group list\n# from the caller\naz "$sub" list\n'
+        '#!/bin/bash\naz group list\n# from the caller\naz "$sub" list --query "[0].id"\n'
     )
     recipe = tmp_path / RECIPE_FILE
     recipe.write_text(
@@ -84,7 +84,7 @@ async def test_unresolved_spots_are_listed_and_marked(make_app, ready, tmp_path)
         await _scripts(pilot)
         (spot,) = _rows(app, "#unresolved")
         assert spot[0] == "wrap.sh:4" and "comes from <sub>" in spot[1]
-        assert spot[2] == 'az "$sub" list'
+        assert spot[2] == 'az "$sub" list --query "[0].id"'
         assert "Unresolved (1)" in _text(app, "#unresolved-title")
         assert _line(app, 4).startswith(f"   4 {SPOT_MARK} az")
         assert _line(app, 2).startswith(f"   2 {CALL_MARK} az group list")

@@ -212,7 +212,8 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
 
 def add_script(session: Session, text: str):
     """Resolve ``text`` to a readable script not yet in ``session`` and analyse the scripts
-    with it: ``(scripts, analysis, context)``. Worker threads only (``session`` a snapshot)."""
+    with it: ``(scripts, analysis, context)``. Worker threads only; ``session`` is a
+    ``Session.snapshot()`` (it gets the new analysis, the live session does not)."""
     from workbench.core.errors import WorkbenchError
 
     path = Path(text.strip()).expanduser()
@@ -227,4 +228,6 @@ def add_script(session: Session, text: str):
     bad = [e for e in analysis.errors if str(path) in e]
     if bad:
         raise WorkbenchError(bad[0])
+    apply_analysis(session, analysis, context)  # on the snapshot: warms the estimate caches
+    session.trim_savings(session.estimate())  # for the new context off the UI thread
     return scripts, analysis, context

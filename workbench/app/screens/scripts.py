@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -139,7 +140,7 @@ class ScriptsScreen(WorkbenchScreen):
         commands.clear()
         for i, row in enumerate(view.commands):
             commands.add_row(
-                row.label,
+                Text(row.label),
                 f"{Path(row.file).name}:{row.line}",
                 ", ".join(row.modules),
                 ", ".join(row.packages) or "–",
@@ -150,8 +151,8 @@ class ScriptsScreen(WorkbenchScreen):
         for i, spot in enumerate(analysis.unresolved):
             spots.add_row(
                 f"{Path(spot.file).name}:{spot.line}",
-                spot.reason,
-                spot.text,
+                Text(spot.reason),
+                Text(spot.text),
                 key=str(i),
             )
         self.query_one("#unresolved-title", Static).update(
