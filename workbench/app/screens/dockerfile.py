@@ -210,4 +210,9 @@ def _diff_content(diff: list[str] | None) -> Content:
         return Content("No build yet: the diff appears after the first build of this recipe.")
     if not diff:
         return Content("Same as the last build.")
-    return Content("\n").join(Content.styled(line, _DIFF_STYLES.get(line[:1], "")) for line in diff)
+    return Content("\n").join(Content.styled(line, _diff_style(line)) for line in diff)
+
+
+def _diff_style(line: str) -> str:
+    """File headers bold; added, removed and hunk lines in their colours (+/-/@ as text)."""
+    return "bold" if line[:3] in ("---", "+++") else _DIFF_STYLES.get(line[:1], "")
