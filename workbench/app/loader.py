@@ -3,7 +3,9 @@ model. Runs in worker threads (file and network I/O); never call it from UI code
 
 from __future__ import annotations
 
+import copy
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,7 @@ from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
 
 if TYPE_CHECKING:
+    from workbench.core.dockerfile import BuildContext
     from workbench.core.recipe import Recipe
 
 DEFAULT_SCRIPT = "tag-disks.sh"
@@ -44,18 +47,42 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     _analyse(session, version)
     if loaded is not None:
         _apply_recipe(session, loaded)
+    session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
 
 def _analyse(session: Session, version: str) -> None:
     """Which packages the scripts need and why; the default checks exactly those."""
-    from workbench.core.analyze import analyze
-
-    analysis = analyze([str(p) for p in session.scripts], version)
-    session.analysis = analysis
+    keep = session.recipe.keep if session.recipe is not None else None
+    analysis, context = analyse_scripts(session.scripts, version, keep)
     session.notes.extend(analysis.errors)
-    session.needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
-    session.checked = set(session.needed) - set(session.always_installed)
+    apply_analysis(session, analysis, context)
+
+
+def analyse_scripts(scripts: list[Path], version: str, keep=None):
+    """The scripts' ``Analysis`` and the ``TrimContext`` of what trims keep (the recipe's
+    ``[keep]`` table merged in). Slow (reads scripts and knowledge): worker threads only."""
+    from workbench.core.analyze import analyze
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.trim_context import scripts_context
+    from workbench.core.trims import TrimContext
+
+    analysis = analyze([str(p) for p in scripts], version)
+    try:
+        context = scripts_context(analysis.files, version)
+    except WorkbenchError:  # no knowledge for the version: analysis.errors says so
+        context = TrimContext()
+    if keep is not None:
+        context = context.merged(keep.context())
+    return analysis, context
+
+
+def apply_analysis(session: Session, analysis, context) -> None:
+    """Put a (new) analysis on the session: packages the scripts now need and did not before
+    get checked; the trims' context follows. Fast: call it on the UI thread."""
+    needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
+    session.checked |= set(needed) - set(session.needed) - set(session.always_installed)
+    session.analysis, session.needed, session.trim_context = analysis, needed, context
 
 
 def _apply_recipe(session: Session, recipe) -> None:
@@ -76,7 +103,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     from workbench.core.recipe import Package, Recipe
     from workbench.core.trims import ordered
 
-    recipe = session.recipe
+    recipe = copy.deepcopy(session.recipe)  # the session's own stays as loaded or saved
     path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
     if recipe is None:
         target = session.target
@@ -85,7 +112,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
             azure_cli=session.model.azure_cli_version,
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
-        recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
     versions = {p.name: p.version for p in recipe.packages}
     names = [*session.always_installed, *sorted(session.checked)]
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
@@ -105,3 +132,102 @@ def save_session(session: Session, path: Path | None = None) -> Path:
     session.name = str(saved)
     session.dirty = False
     return saved
+
+
+def render_build_context(session: Session) -> tuple[Recipe, BuildContext]:
+    """The session's recipe and the Dockerfile (plus the files it COPYs) it renders, pinned
+    from the session's size model, trims keeping what the session's context says."""
+    from workbench.core.dockerfile import Resolution, build_context
+
+    recipe = session_recipe(session)
+    names = [p.name for p in recipe.packages]
+    resolution = Resolution.from_size_model(session.model, names)
+    return recipe, build_context(recipe, resolution, session.trim_context)
+
+
+def last_build(recipe: Recipe) -> dict | None:
+    """The newest history record of ``recipe`` whose image was built (it has the Dockerfile)."""
+    from workbench.core.history import load_history
+
+    if recipe.path is None:
+        return None
+    built = [
+        r
+        for r in load_history(recipe.path)
+        if r.get("dockerfile") and r.get("status") in ("ok", "smoke-failed")
+    ]
+    return built[-1] if built else None
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for the user."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class CommandRow:
+    """One ``az`` call with the command modules and SDK distributions it needs."""
+
+    label: str  # az disk list
+    file: str
+    line: int
+    modules: tuple[str, ...]  # "monitor ← vm" for a module another one imports
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScriptsView:
+    """What the Scripts screen shows for one analysis: texts, command rows."""
+
+    texts: dict[str, str]  # script path -> text ("" when unreadable)
+    commands: tuple[CommandRow, ...]
+
+
+def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
+    """Read the scripts and map each analysed call to its modules and packages (the static
+    load plan of that call alone). Worker threads only."""
+    from workbench.core.knowledge import load_knowledge
+    from workbench.core.load_plan import plan_load
+
+    texts = {}
+    for path in scripts:
+        try:
+            texts[str(path)] = Path(path).read_text(errors="replace")
+        except OSError:
+            texts[str(path)] = ""
+    rows = []
+    knowledge = load_knowledge(analysis.version) if analysis.knowledge_loaded else None
+    for command in analysis.commands:
+        modules: tuple[str, ...] = ()
+        packages: tuple[str, ...] = ()
+        if knowledge is not None and command.path:
+            plan = plan_load(knowledge, [command.path])
+            modules = tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items())
+            packages = tuple(sorted(plan.dists))
+        label = " ".join(("az", *command.path))
+        rows.append(CommandRow(label, command.file, command.line, modules, packages))
+    return ScriptsView(texts, tuple(rows))
+
+
+def add_script(session: Session, text: str):
+    """Resolve ``text`` to a readable script not yet in ``session`` and analyse the scripts
+    with it: ``(scripts, analysis, context)``. Worker threads only; ``session`` is a
+    ``Session.snapshot()`` (it gets the new analysis, the live session does not)."""
+    from workbench.core.errors import WorkbenchError
+
+    path = Path(text.strip()).expanduser()
+    path = path if path.is_absolute() else Path.cwd() / path
+    if not path.is_file():
+        raise WorkbenchError(f"{text.strip() or 'nothing'}: no such file; give a script's path")
+    if any(path.resolve() == Path(s).resolve() for s in session.scripts):
+        raise WorkbenchError(f"{path.name} is already among the scripts")
+    scripts = [*session.scripts, path]
+    keep = session.recipe.keep if session.recipe is not None else None
+    analysis, context = analyse_scripts(scripts, session.model.azure_cli_version, keep)
+    bad = [e for e in analysis.errors if str(path) in e]
+    if bad:
+        raise WorkbenchError(bad[0])
+    apply_analysis(session, analysis, context)  # on the snapshot: warms the estimate caches
+    session.trim_savings(session.estimate())  # for the new context off the UI thread
+    return scripts, analysis, context

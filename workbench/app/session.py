@@ -5,11 +5,17 @@ No textual here: the screens read and change a ``Session``; loading it (I/O) run
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.core.errors import WorkbenchError
+from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
+
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
+NO_COMPILE = "no-compile"  # = workbench.core.estimate.NO_COMPILE (heavy import): ``compile``
+PATH_TRIMS = tuple(n for n in TRIMS if n != NO_COMPILE)  # the trims toggled as trims
 
 
 @dataclass
@@ -27,6 +33,7 @@ class Session:
     install_mode: str = "venv"
     compile: bool = True
     trims: set[str] = field(default_factory=set)
+    trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
@@ -43,6 +50,20 @@ class Session:
         for parent, children in model.edges.items():
             for child in children:
                 self._parents.setdefault(child, []).append(parent)
+        self._bound_context: TrimContext | None = None
+        self._bound_cache: dict[tuple[str, ...], list] = {}
+        self._bytes_cache: dict[tuple, dict[str, int]] = {}
+
+    def snapshot(self) -> Session:
+        """A copy whose choices the UI thread can go on changing while a worker reads it."""
+        snap = copy.copy(self)
+        snap.scripts, snap.checked, snap.trims = (
+            list(self.scripts),
+            set(self.checked),
+            set(self.trims),
+        )
+        snap.pins, snap.needed = dict(self.pins), dict(self.needed)
+        return snap
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
@@ -106,8 +127,78 @@ class Session:
         self.trims.symmetric_difference_update({name})
         self.dirty = True
 
+    def trim_problem(self, name: str) -> str | None:
+        """Why trim ``name`` cannot apply to this session (one line), or None."""
+        trim = TRIMS[name]
+        if trim.venv_only and self.install_mode == "system":
+            return f"trim {name} needs install mode venv or multistage (it would remove pip)"
+        try:
+            trim.check_context(self.trim_context or TrimContext())
+        except WorkbenchError as exc:
+            return str(exc)
+        return None
+
+    def active_trims(self) -> list[str]:
+        """The chosen path trims that can apply, in canonical order (no-compile is ``compile``)."""
+        return [n for n in ordered(self.trims) if self.trim_problem(n) is None]
+
+    def _bound(self, names: tuple[str, ...]) -> list:
+        """``path_trims`` for ``names`` under the session's context, cached per context."""
+        self._check_context()
+        bound = self._bound_cache.get(names)
+        if bound is None:
+            context = self.trim_context or TrimContext()
+            bound = self._bound_cache[names] = path_trims(names, context)
+        return bound
+
+    def _check_context(self) -> None:
+        """Drop what was cached for another trim context."""
+        if self._bound_context is not self.trim_context:
+            self._bound_context, self._bound_cache, self._bytes_cache = self.trim_context, {}, {}
+
+    def _package_bytes(
+        self, names: tuple[str, ...], compile: bool, packages: list[str]
+    ) -> dict[str, int]:
+        """Own bytes of (at least) ``packages`` under trims ``names``, cached: a package's
+        bytes under a trim set do not depend on the selection, so only packages not seen
+        before under that set cost an estimate."""
+        self._check_context()
+        table = self._bytes_cache.setdefault((names, compile), {})
+        missing = [n for n in packages if n not in table]
+        if missing:
+            more = self.model.estimate(missing, compile=compile, trims=self._bound(names))
+            table.update((p.name, p.bytes) for p in more.packages)
+        return table
+
     def estimate(self):
         """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
+        names = tuple(self.active_trims())
         return self.model.estimate(
-            sorted(self.checked), compile=self.compile, trims=tuple(sorted(self.trims))
+            sorted(self.checked), compile=self.compile, trims=self._bound(names)
         )
+
+    def trim_savings(self, estimate) -> dict[str, int | None]:
+        """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;
+        for a trim that is on, its share of ``estimate``; for one that is off, what turning
+        it on would save; None when it cannot apply. Sums over cached per-package bytes, so
+        a package toggle costs no extra estimate."""
+        on = {t.name: t.saves_bytes for t in estimate.trims}
+        active = tuple(self.active_trims())
+        closure = [p.name for p in estimate.packages]
+        now = self._package_bytes(active, self.compile, closure)
+
+        def saved(names: tuple[str, ...], compile: bool) -> int:
+            then = self._package_bytes(names, compile, closure)
+            return sum(now[n] - then[n] for n in closure)
+
+        out: dict[str, int | None] = {}
+        for name in TRIMS:
+            if name in on:
+                out[name] = on[name]
+            elif name == NO_COMPILE:
+                out[name] = saved(active, False)
+            elif self.trim_problem(name) is not None:
+                out[name] = None
+            else:
+                out[name] = saved(tuple(ordered([*active, name])), self.compile)
+        return out

@@ -70,12 +70,14 @@ class Reasoned:
 
 @dataclass(frozen=True)
 class Spot:
-    """A place the analysis could not resolve."""
+    """A place the analysis could not resolve. ``path_unknown``: an `az` call whose command
+    path is not known at all, so nothing says which modules it needs (trims must not prune)."""
 
     file: str
     line: int
     text: str
     reason: str
+    path_unknown: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "text": self.text, "reason": self.reason}
@@ -143,7 +145,7 @@ def _resolve_calls(
         words = tuple(call.words)
         if not words and call.args and not call.args[0].startswith("-"):
             reason = "the command path is not literal"
-            spots.append(Spot(call.file, call.line, call.text, reason))
+            spots.append(Spot(call.file, call.line, call.text, reason, path_unknown=True))
             continue
         if knowledge is None:
             commands.append(Command(words, call.file, call.line, tuple(call.args)))
@@ -250,7 +252,9 @@ def analyze(
             continue
         files.append(str(path))
         calls.extend(result.calls)
-        spots.extend(Spot(u.file, u.line, u.text, u.reason) for u in result.unresolved)
+        spots.extend(
+            Spot(u.file, u.line, u.text, u.reason, path_unknown=True) for u in result.unresolved
+        )
     if knowledge is None:
         try:
             knowledge = load_knowledge(version)

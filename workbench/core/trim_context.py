@@ -24,7 +24,6 @@ from workbench.core.knowledge import EMBEDDED_VERSION, Knowledge, load_knowledge
 from workbench.core.load_plan import plan_load
 from workbench.core.trims import TrimContext
 
-NOT_LITERAL = "the command path is not literal"
 
 
 def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str, frozenset[str]]:
@@ -82,7 +81,7 @@ def trim_context(
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
     versions = api_versions(knowledge, analysis.package_names())
-    if any(spot.reason == NOT_LITERAL for spot in analysis.unresolved):
+    if any(spot.path_unknown for spot in analysis.unresolved):
         return TrimContext(None, versions, {})
     if "files" not in knowledge.data:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})

@@ -7,7 +7,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from workbench.app.widgets.nav import NavTabs
-from workbench.app.widgets.notice import Notice
 
 
 class WorkbenchScreen(Screen):
@@ -46,13 +45,3 @@ class WorkbenchScreen(Screen):
     def show_load_error(self, error: str) -> None:
         """The session could not be opened: say so in place (screens with a notice)."""
 
-
-class PendingScreen(WorkbenchScreen):
-    """A screen whose core has not landed yet: says so in place, names what it waits for."""
-
-    NEEDS = ""
-
-    def compose_body(self) -> ComposeResult:
-        notice = Notice(id="notice")
-        notice.show(f"Not available yet: this screen needs {self.NEEDS}.", kind="unavailable")
-        yield notice

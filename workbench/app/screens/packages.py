@@ -13,9 +13,11 @@ from textual.widgets import Input, ProgressBar, Static
 
 from workbench.app.messages import LoadProgress
 from workbench.app.screens.base import WorkbenchScreen
+from workbench.app.session import NO_COMPILE, PATH_TRIMS
 from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.package_table import SORTS, PackageTable
+from workbench.app.widgets.trims import TrimToggle
 
 
 class Toggle(Static):
@@ -40,6 +42,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("m", "install_mode", "Install mode", id="cycle-install-mode"),
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
         Binding("o", "sort", "Sort", id="cycle-sort"),
+        Binding("t", "focus_trims", "Trims", id="focus-trims"),
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -50,7 +53,11 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
-            yield Horizontal(id="trims")
+        with Horizontal(id="trims"):
+            yield Static(_labelled("Trims", "(t)"), id="trims-label")
+            for name in PATH_TRIMS:
+                yield TrimToggle(name)
+        yield Static(id="trim-note")
         yield Static(id="totals")
         yield Input(placeholder="/ filter packages by name", id="filter", compact=True)
         yield ProgressBar(id="load-progress", show_eta=False)
@@ -98,8 +105,20 @@ class PackagesScreen(WorkbenchScreen):
         self.query_one("#install", Toggle).update(
             _labelled("Install", f"{session.install_mode} (m)")
         )
-        pyc = "on" if session.compile else "off"
-        self.query_one("#pyc", Toggle).update(_labelled(".pyc", f"{pyc} (c)"))
+        savings = session.trim_savings(estimate)
+        pyc = f"on (c) · off saves {fmt_bytes(savings[NO_COMPILE])}"
+        if not session.compile:
+            pyc = f"off (c) · saves {fmt_bytes(savings[NO_COMPILE])}"
+        self.query_one("#pyc", Toggle).update(_labelled(".pyc", pyc))
+        problems = {}
+        for toggle in self.query(TrimToggle):
+            problem = session.trim_problem(toggle.trim)
+            toggle.show(toggle.trim in session.trims, savings[toggle.trim], problem)
+            if problem:
+                problems[toggle.trim] = problem
+        note = self.query_one("#trim-note", Static)
+        note.display = bool(problems)
+        note.update(Content(" · ".join(f"{n} n/a: {why}" for n, why in problems.items())))
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
@@ -158,6 +177,20 @@ class PackagesScreen(WorkbenchScreen):
         if self.app.session is not None:
             self.app.session.toggle_compile()
             self.refresh_numbers()
+
+    def action_trim(self, name: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        problem = session.trim_problem(name)
+        if problem and name not in session.trims:
+            self.notify(problem, title=f"{name} cannot apply", severity="warning", timeout=6)
+            return
+        session.toggle_trim(name)
+        self.refresh_numbers()
+
+    def action_focus_trims(self) -> None:
+        self.query(TrimToggle).first().focus()
 
     def action_sort(self) -> None:
         table = self.query_one(PackageTable)

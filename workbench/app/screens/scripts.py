@@ -1,12 +1,305 @@
-"""The Scripts screen."""
+"""The Scripts screen: the analysed scripts with their ``az`` calls marked, each call's command
+modules and packages, the spots the analysis could not resolve; add a script (``a``)."""
 
 from __future__ import annotations
 
-from workbench.app.screens.base import PendingScreen
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from workbench.app.screens.base import WorkbenchScreen
+from workbench.app.widgets.notice import Notice
+
+CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome terminals)
 
 
-class ScriptsScreen(PendingScreen):
-    """Scripts: waits for its core."""
+@dataclass
+class ViewLoaded(Message):
+    """Script texts and command rows for the analysis ``analysis``."""
+
+    analysis: object
+    view: object  # workbench.app.loader.ScriptsView
+
+
+@dataclass
+class ScriptAdded(Message):
+    """A script was added and everything analysed again."""
+
+    scripts: list
+    analysis: object
+    context: object
+
+
+@dataclass
+class ScriptFailed(Message):
+    """Adding a script (or reading the scripts) failed: one line."""
+
+    error: str
+
+
+class AddScriptModal(ModalScreen[str | None]):
+    """Ask for a script's path; dismisses with it, or None."""
+
+    BINDINGS: ClassVar[list] = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Add a script to analyse (path, relative to the working directory)")
+            yield Input(placeholder="scripts/deploy.sh", id="script-path")
+            yield Static("enter: add · escape: cancel", classes="hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value if event.value.strip() else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ScriptsScreen(WorkbenchScreen):
+    """Scripts and their analysis; re-analysis runs in a worker."""
 
     MODE = "scripts"
-    NEEDS = "the script scan and analysis (scan, knowledge branches)"
+    AUTO_FOCUS = "#commands"
+    BINDINGS: ClassVar[list] = [
+        Binding("a", "add_script", "Add script", id="add-script"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._analysis: object | None = None  # the analysis shown
+        self._view = None
+        self.shown_script: str | None = None  # the script shown
+        self.selected_line: int | None = None  # the selected line
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Analysing the scripts…", id="scripts-status")
+        notice = Notice(id="notice")
+        notice.display = False
+        yield notice
+        with Horizontal(id="scripts-body"):
+            with Vertical(id="scripts-left"):
+                yield OptionList(id="script-list")
+                with ScrollableContainer(id="script-scroll"):
+                    yield Static(id="script-text")
+            with Vertical(id="scripts-right"):
+                yield Static("Command paths", classes="section")
+                yield DataTable(id="commands", cursor_type="row", zebra_stripes=True)
+                yield Static("Unresolved", id="unresolved-title", classes="section")
+                yield DataTable(id="unresolved", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#commands", DataTable).add_columns(
+            "command", "where", "modules", "packages"
+        )
+        self.query_one("#unresolved", DataTable).add_columns("where", "reason", "text")
+        super().on_mount()
+
+    # -- session -> widgets -------------------------------------------------------------
+
+    def show_session(self, session) -> None:
+        if session.analysis is None:
+            self.query_one("#scripts-status", Static).update("No scripts analysed")
+            self.query_one(Notice).show("This session has no scripts: press a to add one.")
+        elif session.analysis is not self._analysis:
+            self.load_view(session.snapshot())
+
+    def show_load_error(self, error: str) -> None:
+        self.query_one(Notice).show(f"Could not open the session: {error}", kind="error")
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
+    def load_view(self, session) -> None:
+        """Read the scripts and map each call to its modules and packages."""
+        from workbench.app.loader import one_line, scripts_view
+
+        try:
+            view = scripts_view(session.scripts, session.analysis)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.post_message(ScriptFailed(one_line(exc)))
+        else:
+            self.post_message(ViewLoaded(session.analysis, view))
+
+    @on(ViewLoaded)
+    def _view_loaded(self, message: ViewLoaded) -> None:
+        if self.app.session is None or message.analysis is not self.app.session.analysis:
+            return  # analysed again since: a newer view is on its way
+        analysis, view = message.analysis, message.view
+        self._analysis, self._view = analysis, view
+        self._fill_status(analysis)
+        commands = self.query_one("#commands", DataTable)
+        commands.clear()
+        for i, row in enumerate(view.commands):
+            commands.add_row(
+                Text(row.label),
+                f"{Path(row.file).name}:{row.line}",
+                ", ".join(row.modules),
+                ", ".join(row.packages) or "–",
+                key=str(i),
+            )
+        spots = self.query_one("#unresolved", DataTable)
+        spots.clear()
+        for i, spot in enumerate(analysis.unresolved):
+            spots.add_row(
+                f"{Path(spot.file).name}:{spot.line}",
+                Text(spot.reason),
+                Text(spot.text),
+                key=str(i),
+            )
+        self.query_one("#unresolved-title", Static).update(
+            f"Unresolved ({len(analysis.unresolved)})"
+        )
+        scripts = self.query_one("#script-list", OptionList)
+        scripts.clear_options()
+        scripts.add_options(self._script_label(path) for path in view.texts)
+        names = list(view.texts)
+        self.shown_script = (
+            self.shown_script if self.shown_script in names else (names[0] if names else None)
+        )
+        if self.shown_script is not None:
+            scripts.highlighted = names.index(self.shown_script)
+        self._show_text()
+        first = next((i for i, r in enumerate(view.commands) if r.file == self.shown_script), None)
+        if first is not None:  # the cursor follows the shown script (its first call)
+            commands.move_cursor(row=first)
+
+    def _fill_status(self, analysis) -> None:
+        self.query_one("#scripts-status", Static).update(
+            Content.assemble(
+                (f"{len(analysis.files)} script(s)", "bold"),
+                f" · {len(analysis.commands)} az call(s) · {len(analysis.modules)} module(s) · "
+                f"{len(analysis.packages)} package(s) · ",
+                (
+                    f"{len(analysis.unresolved)} unresolved",
+                    "$warning" if analysis.unresolved else "",
+                ),
+                "   a: add a script",
+            )
+        )
+        notice = self.query_one(Notice)
+        if analysis.errors:
+            notice.show(" · ".join(analysis.errors), kind="error")
+        else:
+            notice.display = False
+
+    def _script_label(self, path: str) -> Content:
+        calls = sum(1 for c in self._analysis.commands if c.file == path)
+        readable = path in self._analysis.files
+        return Content.assemble(
+            Path(path).name,
+            (f"  {calls} call(s)", "$text-muted") if readable else ("  unreadable", "$error"),
+        )
+
+    def _show_text(self) -> None:
+        """The shown script, numbered: az calls and unresolved spots marked, the selected line
+        highlighted."""
+        path, analysis = self.shown_script, self._analysis
+        text = self._view.texts.get(path, "") if path else ""
+        calls = {c.line for c in analysis.commands if c.file == path}
+        spots = {s.line for s in analysis.unresolved if s.file == path}
+        lines = []
+        for number, line in enumerate(text.splitlines(), 1):
+            mark, style = " ", ""
+            if number in spots:
+                mark, style = SPOT_MARK, "$warning"
+            elif number in calls:
+                mark, style = CALL_MARK, "$success"
+            if number == self.selected_line:
+                style = f"{style} reverse".strip()
+            lines.append(
+                Content.assemble((f"{number:>4} ", "$text-muted"), (f"{mark} {line}", style))
+            )
+        self.query_one("#script-text", Static).update(Content("\n").join(lines))
+        if self.selected_line is not None:
+            self.query_one("#script-scroll").scroll_to(
+                y=max(self.selected_line - 4, 0), animate=False
+            )
+
+    # -- selection ----------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#script-list")
+    @on(OptionList.OptionHighlighted, "#script-list")
+    def _script_chosen(self, event) -> None:
+        names = list(self._view.texts) if self._view else []
+        if event.option_index < len(names) and names[event.option_index] != self.shown_script:
+            self.shown_script, self.selected_line = names[event.option_index], None
+            self._show_text()
+
+    @on(DataTable.RowHighlighted, "#commands")
+    def _command_chosen(self, event: DataTable.RowHighlighted) -> None:
+        rows = self._view.commands
+        index = int(event.row_key.value)
+        if index < len(rows):  # not a late event from before a refill
+            self._goto(rows[index].file, rows[index].line)
+
+    @on(DataTable.RowHighlighted, "#unresolved")
+    def _spot_chosen(self, event: DataTable.RowHighlighted) -> None:
+        spots = self._analysis.unresolved
+        index = int(event.row_key.value)
+        if index < len(spots):
+            self._goto(spots[index].file, spots[index].line)
+
+    def _goto(self, path: str, line: int) -> None:
+        if path in self._view.texts:
+            self.shown_script, self.selected_line = path, line
+            self.query_one("#script-list", OptionList).highlighted = list(self._view.texts).index(
+                path
+            )
+            self._show_text()
+
+    # -- adding a script ----------------------------------------------------------------
+
+    def action_add_script(self) -> None:
+        if self.app.session is not None:
+            self.app.push_screen(AddScriptModal(), self._add)
+
+    def _add(self, text: str | None) -> None:
+        if text:
+            self.query_one("#scripts-status", Static).update(Content(f"Analysing with {text}…"))
+            self.analyse_with(self.app.session.snapshot(), text)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-add")
+    def analyse_with(self, session, text: str) -> None:
+        """Analyse the session's scripts plus the one at ``text``."""
+        from workbench.app.loader import add_script, one_line
+
+        try:
+            scripts, analysis, context = add_script(session, text)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.post_message(ScriptFailed(one_line(exc)))
+        else:
+            self.post_message(ScriptAdded(scripts, analysis, context))
+
+    @on(ScriptAdded)
+    def _added(self, message: ScriptAdded) -> None:
+        from workbench.app.loader import apply_analysis
+
+        session = self.app.session
+        before = set(session.checked)
+        session.scripts = list(message.scripts)
+        apply_analysis(session, message.analysis, message.context)
+        session.dirty = True
+        self.shown_script, self.selected_line = str(message.scripts[-1]), None
+        self.app.mark_changed()
+        self.app.session_changed.publish(session)
+        added = sorted(session.checked - before)
+        self.notify(
+            f"{Path(self.shown_script).name}: {len(added)} more package(s) checked"
+            + (f" ({', '.join(added[:3])}{'…' if len(added) > 3 else ''})" if added else ""),
+            title="Script added",
+        )
+
+    @on(ScriptFailed)
+    def _failed(self, message: ScriptFailed) -> None:
+        if self._analysis is not None:
+            self._fill_status(self._analysis)
+        self.notify(message.error, title="Scripts", severity="error", timeout=8)
