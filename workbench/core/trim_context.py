@@ -25,7 +25,6 @@ from workbench.core.load_plan import plan_load
 from workbench.core.trims import TrimContext
 
 
-
 def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str, frozenset[str]]:
     """Import prefix -> API versions to keep, for the prefixes ``dists`` ship (None: all)."""
     data = knowledge.data
