@@ -43,7 +43,7 @@ async def test_calls_modules_and_packages_of_the_default_script(make_app, ready)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await _scripts(pilot)
-        assert "1 script(s) · 9 az call(s) · 5 module(s) · 21 package(s)" in _text(
+        assert "1 script(s) · 9 az call(s) · 5 module(s) · 22 package(s)" in _text(
             app, "#scripts-status"
         )
         rows = {r[0]: r for r in _rows(app, "#commands")}

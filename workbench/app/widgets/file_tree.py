@@ -15,10 +15,9 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from workbench.app.widgets.cursor_list import CursorList
 from workbench.app.widgets.format import fmt_bytes
 from workbench.core.filetree import FileTree, Node
 
@@ -54,7 +53,7 @@ def row_text(depth: int, node: Node, expanded: bool) -> str:
     )
 
 
-class FileTreeView(ScrollView, can_focus=True):
+class FileTreeView(CursorList):
     """Rows of a ``FileTree``; enter/space/click open and close directories."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -80,18 +79,10 @@ class FileTreeView(ScrollView, can_focus=True):
     }
     """
     BINDINGS: ClassVar[list] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(0)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
         Binding("enter,space", "toggle", "Open/close", id="tree-toggle"),
         Binding("right", "expand", "Open", show=False),
         Binding("left", "collapse", "Close", show=False),
     ]
-
-    cursor_row: reactive[int] = reactive(0, always_update=True)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -207,29 +198,11 @@ class FileTreeView(ScrollView, can_focus=True):
         strip = Strip([Segment(text, style)])
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
     # -- cursor and mouse ------------------------------------------------------------------
-
-    def _page_lines(self) -> int:
-        return max(1, self.scrollable_content_region.height)
-
-    def watch_cursor_row(self, row: int) -> None:
-        top = int(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif row >= top + self._page_lines():
-            self.scroll_to(y=row - self._page_lines() + 1, animate=False)
-        self.refresh()
-
-    def action_cursor(self, delta: int) -> None:
-        if self.rows:
-            self.cursor_row = min(max(self.cursor_row + delta, 0), len(self.rows) - 1)
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * self._page_lines())
-
-    def action_edge(self, end: int) -> None:
-        if self.rows:
-            self.cursor_row = len(self.rows) - 1 if end else 0
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_y) + event.y

@@ -15,10 +15,9 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from workbench.app.widgets.cursor_list import CursorList
 from workbench.app.widgets.format import bar, fmt_bytes
 
 BAR_WIDTH = 12
@@ -39,7 +38,7 @@ PIN_MARKS = {"exact": "==", "compatible": "~=", "none": "any"}
 SORTS = ("checklist", "size", "name")
 
 
-class PackageTable(ScrollView, can_focus=True):
+class PackageTable(CursorList):
     """Rows keyed by package name. ``fill`` (re)builds rows; ``apply`` updates them in place."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -71,16 +70,8 @@ class PackageTable(ScrollView, can_focus=True):
     }
     """
     BINDINGS: ClassVar[list] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,ctrl+home", "edge(0)", "First", show=False),
-        Binding("end,ctrl+end", "edge(1)", "Last", show=False),
         Binding("enter", "select", "Toggle", show=False),
     ]
-
-    cursor_row: reactive[int] = reactive(0, always_update=True)
 
     class RowSelected(Message):
         """Enter on a row, a click on the highlighted row, or a click on its checkbox."""
@@ -201,29 +192,10 @@ class PackageTable(ScrollView, can_focus=True):
             out.append(Segment(text + " ", cell_style))
         return out
 
-    def content_lines(self) -> int:
+    def page_lines(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
     # -- cursor and mouse ------------------------------------------------------------------
-
-    def watch_cursor_row(self, row: int) -> None:
-        top = int(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif row >= top + self.content_lines():
-            self.scroll_to(y=row - self.content_lines() + 1, animate=False)
-        self.refresh()
-
-    def action_cursor(self, delta: int) -> None:
-        if self.names:
-            self.cursor_row = min(max(self.cursor_row + delta, 0), len(self.names) - 1)
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * self.content_lines())
-
-    def action_edge(self, end: int) -> None:
-        if self.names:
-            self.cursor_row = len(self.names) - 1 if end else 0
 
     def action_select(self) -> None:
         if self.names:
