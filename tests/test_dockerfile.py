@@ -231,7 +231,7 @@ def test_unknown_family_and_missing_trim_context_are_clear(tmp_path):
     with pytest.raises(WorkbenchError, match="set family to one of apk, apt"):
         render(recipe)
     recipe = make_recipe(tmp_path, trims=["prune-modules"])
-    with pytest.raises(WorkbenchError, match="prune-modules needs the command modules"):
+    with pytest.raises(WorkbenchError, match="prune-modules needs every command module"):
         build_context(recipe, RESOLUTION)
 
 

@@ -114,7 +114,7 @@ def test_savings_are_marginal_and_add_up_to_the_union():
 def test_bad_names_and_missing_context_are_one_line_errors():
     with pytest.raises(WorkbenchError, match=r"unknown trim 'nope'.*no-compile"):
         ordered(["nope"])
-    with pytest.raises(WorkbenchError, match="prune-modules needs the command modules"):
+    with pytest.raises(WorkbenchError, match="prune-modules needs every command module"):
         trim_script(["prune-modules"], TrimContext())
 
 

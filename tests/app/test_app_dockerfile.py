@@ -133,7 +133,7 @@ async def test_render_error_shows_in_place(make_app, ready, tmp_path):
         await pilot.press("3")
         await rendered(pilot)
         notice = _text(app, "#notice")
-        assert notice.startswith("Cannot render: trim prune-modules needs the command modules")
+        assert notice.startswith("Cannot render: trim prune-modules needs every command module")
         await pilot.press("1", "t", "space", "3")  # drop the trim: renders again
         await rendered(pilot)
         assert not app.screen.query_one("#notice").display

@@ -74,7 +74,7 @@ async def test_trim_that_cannot_apply_is_disabled_with_its_reason(make_app, read
         assert session.active_trims() == ["prune-aaz"]  # chosen, but prune-modules cannot apply
         toggle = app.screen.query_one("#trim-prune-modules", TrimToggle)
         assert toggle.has_class("-disabled") and "n/a" in _text(app, "#trim-prune-modules")
-        assert "prune-modules n/a: trim prune-modules needs the command modules" in _text(
+        assert "prune-modules n/a: trim prune-modules needs every command module" in _text(
             app, "#trim-note"
         )
         assert [t.name for t in session.estimate().trims] == ["prune-aaz"]

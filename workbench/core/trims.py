@@ -99,8 +99,9 @@ class Trim:
         """WorkbenchError when the context lacks what this trim needs."""
         if self.needs == "modules" and context.modules is None:
             raise WorkbenchError(
-                f"trim {self.name} needs the command modules to keep: give the recipe scripts "
-                "to analyse (or [keep] modules), or drop the trim"
+                f"trim {self.name} needs every command module the scripts use, and that is not "
+                "known (no scripts analysed, or an az call whose command path is not literal: "
+                "see `workbench analyze`); list the modules under [keep] or drop the trim"
             )
 
 
