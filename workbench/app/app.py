@@ -16,6 +16,7 @@ from textual.signal import Signal
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
 from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
 from workbench.app.screens.dockerfile import DockerfileScreen
@@ -174,6 +175,19 @@ class WorkbenchApp(App):
         yield SystemCommand(
             "Save recipe", "Write workbench.toml (a backup is kept)", self.action_save
         )
+        for entry in ENTRIES:
+            yield SystemCommand(
+                entry.title, entry.help, partial(self.run_screen_action, entry.mode, entry.action)
+            )
+
+    async def run_screen_action(self, mode: str, action: str) -> bool:
+        """Show the ``mode`` screen and run its ``action`` as its key would (a palette entry);
+        says so when the screen refuses it now (e.g. cancel with no build running)."""
+        await self.switch_mode(mode)
+        if await self.screen.run_action(action):
+            return True
+        self.notify(f"{action.split('(')[0].replace('_', ' ')}: not available now", timeout=3)
+        return False
 
 
 def _one_line(exc: BaseException) -> str:
