@@ -23,10 +23,12 @@ _TAG = re.compile(
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What the confirmation asked for: the image tag (None: untagged) and the smoke test."""
+    """What the confirmation asked for: the image tag (None: untagged), the smoke test and
+    the necessity probe (each package hidden in turn while the command checks rerun)."""
 
     tag: str | None
     smoke: bool
+    probe: bool = False
 
 
 def recipe_path(session) -> Path:
@@ -83,6 +85,7 @@ def real_build(
         recipe.path,
         tag=request.tag,
         smoke=request.smoke,
+        probe=request.probe,
         cancel=cancel,
         on_event=on_event,
         on_progress=on_progress,
