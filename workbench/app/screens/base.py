@@ -44,3 +44,4 @@ class WorkbenchScreen(Screen):
 
     def show_load_error(self, error: str) -> None:
         """The session could not be opened: say so in place (screens with a notice)."""
+
