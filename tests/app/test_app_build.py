@@ -36,6 +36,7 @@ def plan_builder(dockerfile: str, **plan_fields):
             recipe_path(session),
             tag=request.tag,
             smoke=request.smoke,
+            probe=request.probe,
             cancel=cancel,
             on_event=on_event,
             on_progress=on_progress,

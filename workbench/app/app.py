@@ -16,6 +16,7 @@ from textual.signal import Signal
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
 from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
 from workbench.app.screens.dockerfile import DockerfileScreen
@@ -156,11 +157,22 @@ class WorkbenchApp(App):
         self.mark_changed()
         self.notify(f"saved {message.path} (the previous file is kept as .bak)", title="Saved")
 
+    @property
+    def building(self) -> bool:
+        """True while the Build screen runs a build."""
+        try:
+            stack = self.get_screen_stack("build")
+        except KeyError:  # the Build screen was never shown
+            return False
+        return any(getattr(screen, "building", False) for screen in stack)
+
     async def action_quit(self) -> None:
-        if self.session is not None and self.session.dirty:
+        """Quit; asks first while a build runs (quitting cancels it) or changes are unsaved."""
+        dirty = self.session is not None and self.session.dirty
+        question = _QUIT_QUESTIONS.get((self.building, dirty))
+        if question:
             self.push_screen(
-                ConfirmModal("Unsaved changes. Quit without saving?", "Quit", "Stay"),
-                lambda yes: self.exit() if yes else None,
+                ConfirmModal(question, "Quit", "Stay"), lambda yes: self.exit() if yes else None
             )
         else:
             self.exit()
@@ -174,6 +186,27 @@ class WorkbenchApp(App):
         yield SystemCommand(
             "Save recipe", "Write workbench.toml (a backup is kept)", self.action_save
         )
+        for entry in ENTRIES:
+            yield SystemCommand(
+                entry.title, entry.help, partial(self.run_screen_action, entry.mode, entry.action)
+            )
+
+    async def run_screen_action(self, mode: str, action: str) -> bool:
+        """Show the ``mode`` screen and run its ``action`` as its key would (a palette entry);
+        says so when the screen refuses it now (e.g. cancel with no build running)."""
+        await self.switch_mode(mode)
+        if await self.screen.run_action(action):
+            return True
+        self.notify(f"{action.split('(')[0].replace('_', ' ')}: not available now", timeout=3)
+        return False
+
+
+_QUIT_QUESTIONS = {  # (building, unsaved changes) -> the question before quitting
+    (True, False): "A build is running. Cancel it and quit?",
+    (False, True): "Unsaved changes. Quit without saving?",
+    (True, True): "A build is running and changes are unsaved. Cancel the build and quit "
+    "without saving?",
+}
 
 
 def _one_line(exc: BaseException) -> str:

@@ -5,7 +5,6 @@ No textual here; the screen injects ``post`` (a thread-safe ``post_message``).""
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from collections.abc import Callable
@@ -23,10 +22,12 @@ _TAG = re.compile(
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What the confirmation asked for: the image tag (None: untagged) and the smoke test."""
+    """What the confirmation asked for: the image tag (None: untagged), the smoke test and
+    the necessity probe (each package hidden in turn while the command checks rerun)."""
 
     tag: str | None
     smoke: bool
+    probe: bool = False
 
 
 def recipe_path(session) -> Path:
@@ -34,16 +35,6 @@ def recipe_path(session) -> Path:
     embedded default, as ``session_recipe`` places it)."""
     recipe = session.recipe
     return Path(recipe.path if recipe is not None and recipe.path else Path.cwd() / RECIPE_FILE)
-
-
-def snapshot(session):
-    """A copy of the session's choices for the build thread: the user may keep toggling on
-    the Packages screen, and ``session_recipe`` updates the recipe object it is given."""
-    copied = copy.copy(session)
-    copied.checked, copied.trims = set(session.checked), set(session.trims)
-    copied.pins = dict(session.pins)
-    copied.recipe = copy.deepcopy(session.recipe)  # to_toml syncs its TOML document
-    return copied
 
 
 def default_tag(session) -> str:
@@ -83,6 +74,7 @@ def real_build(
         recipe.path,
         tag=request.tag,
         smoke=request.smoke,
+        probe=request.probe,
         cancel=cancel,
         on_event=on_event,
         on_progress=on_progress,

@@ -120,14 +120,16 @@ def connect(timeout: int = 600):
         client.ping()
     except Exception as exc:  # the SDK raises several unrelated types for "no engine"
         raise WorkbenchError(
-            f"no Docker engine answers at {_engine_address()} ({_reason(exc)}); start it "
+            f"no Docker engine answers at {engine_address()} ({_reason(exc)}); start it "
             "(scripts/provision-docker.sh) or point DOCKER_HOST / the docker context at one",
             exit_code=ENGINE_DOWN_EXIT,
         ) from None
     return client
 
 
-def _engine_address() -> str:
+def engine_address() -> str:
+    """Where the Docker SDK will look for the engine (``DOCKER_HOST``, a context, or the
+    default socket), for messages and the build confirmation."""
     return os.environ.get("DOCKER_HOST") or (
         f"context {os.environ['DOCKER_CONTEXT']}"
         if os.environ.get("DOCKER_CONTEXT")

@@ -20,7 +20,6 @@ from workbench.app.build_runner import (
     EventBatcher,
     default_tag,
     recipe_path,
-    snapshot,
 )
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.screens.build_confirm import BuildConfirmModal
@@ -103,12 +102,12 @@ class BuildScreen(WorkbenchScreen):
         if session is None:
             self.notify("the session is still loading", severity="warning")
             return
-        from workbench.core.build import _engine_address
+        from workbench.core.build import engine_address
 
         path = recipe_path(session)
         modal = BuildConfirmModal(
             recipe=os.path.relpath(path) if path.is_absolute() else str(path),
-            engine=_engine_address(),
+            engine=engine_address(),
             tag=default_tag(session),
         )
         self.app.push_screen(modal, self._confirmed)
@@ -132,7 +131,7 @@ class BuildScreen(WorkbenchScreen):
         self._tick()
         self._status("Building…")
         self.refresh_bindings()
-        self._run(snapshot(self.app.session), request, self._cancel)
+        self._run(self.app.session.snapshot(), request, self._cancel)
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self, session, request: BuildRequest, cancel: threading.Event) -> None:

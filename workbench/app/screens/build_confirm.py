@@ -1,4 +1,4 @@
-"""The confirmation before a build: image tag, engine address, smoke test."""
+"""The confirmation before a build: image tag, engine address, smoke test, necessity probe."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ class BuildConfirmModal(ModalScreen[BuildRequest | None]):
             yield Input(self._tag, placeholder="empty: untagged", id="tag")
             yield Static(id="tag-error")
             yield Checkbox("Smoke-test the image afterwards", self._smoke, id="smoke")
+            yield Checkbox(
+                "Probe which packages the commands need (slower)",
+                False,
+                id="probe",
+            )
             with Horizontal(id="buttons"):
                 yield Button("Build", id="build", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -48,7 +53,13 @@ class BuildConfirmModal(ModalScreen[BuildRequest | None]):
         if error:
             self.query_one("#tag-error", Static).update(f"Not a valid tag: {error}")
             return
-        self.dismiss(BuildRequest(tag or None, self.query_one("#smoke", Checkbox).value))
+        self.dismiss(
+            BuildRequest(
+                tag or None,
+                self.query_one("#smoke", Checkbox).value,
+                self.query_one("#probe", Checkbox).value,
+            )
+        )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

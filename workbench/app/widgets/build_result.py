@@ -1,5 +1,5 @@
-"""After a build: image, sizes, estimate vs actual, the smoke-test table, or the failed step's
-last log lines."""
+"""After a build: image, sizes, estimate vs actual, the smoke-test table, the necessity probe's
+table with its dead weight, or the failed step's last log lines."""
 
 from __future__ import annotations
 
@@ -18,6 +18,28 @@ def verdict(ok: bool | None) -> Content:
     if ok is None:
         return Content("-")
     return Content.styled("pass", "$success") if ok else Content.styled("FAIL", "bold $error")
+
+
+def needed_cell(needed: bool | None) -> Content:
+    """A probed package: ``yes`` (needed), ``no`` (dead weight) or ``not installed``."""
+    if needed is None:
+        return Content.styled("not installed", "$text-muted")
+    return Content.styled("yes", "$success") if needed else Content.styled("no", "bold $warning")
+
+
+def probe_line(probe) -> Content:
+    """How many probed packages were needed, and the bytes of those nothing needed."""
+    dead = [p for p in probe if p.needed is False]
+    absent = sum(1 for p in probe if p.needed is None)
+    weight = sum(p.bytes for p in dead)
+    parts = [
+        ("Probe ", "bold"),
+        f"{len(probe)} package(s): {len(probe) - len(dead) - absent} needed, ",
+        (f"{len(dead)} dead weight ({fmt_bytes(weight) or '0 B'}, {weight:,} B)", "$warning"),
+    ]
+    if absent:
+        parts.append(f", {absent} not installed")
+    return Content.assemble(*parts)
 
 
 def estimate_line(estimate: int | None, comparison: dict | None) -> str:
@@ -40,17 +62,23 @@ class BuildResultPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="result-summary")
         yield DataTable(id="smoke-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="probe-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("check", "verdict", "detail", "time")
+        self.query_one("#smoke-table", DataTable).add_columns("check", "verdict", "detail", "time")
+        probe = self.query_one("#probe-table", DataTable)
+        probe.add_column("package")
+        probe.add_column("needed", width=len("not installed"))
+        probe.add_columns("bytes", "detail")
         self.display = False
 
     def show_outcome(self, outcome) -> None:
         """Fill in from a core ``BuildOutcome`` (success, smoke failure or build failure)."""
         summary = self.query_one("#result-summary", Static)
-        table = self.query_one(DataTable)
-        table.clear()
-        table.display = False
+        table, probe = self.query_one("#smoke-table", DataTable), self.query_one("#probe-table")
+        for each in (table, probe):
+            each.clear()
+            each.display = False
         self.display = True
         failure = outcome.failure
         if failure is not None:
@@ -76,6 +104,15 @@ class BuildResultPanel(Vertical):
                     verdict(check.ok),
                     check.detail,
                     f"{check.seconds:.2f} s",
+                )
+        if outcome.smoke is not None and outcome.smoke.probe:
+            probe.display = True
+            for result in outcome.smoke.probe:
+                probe.add_row(
+                    result.package,
+                    needed_cell(result.needed),
+                    fmt_bytes(result.bytes) if result.files else "-",
+                    result.detail,
                 )
 
     def _summary(self, outcome) -> Content:
@@ -112,6 +149,8 @@ class BuildResultPanel(Vertical):
             for x in (comparison or {}).get("explanation", [])[1:]
         )
         lines.append(self._smoke_line(outcome.smoke))
+        if outcome.smoke is not None and outcome.smoke.probe:
+            lines.append(probe_line(outcome.smoke.probe))
         return Content("\n").join(lines)
 
     @staticmethod
