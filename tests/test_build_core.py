@@ -243,3 +243,17 @@ def test_plan_from_recipe_offline(tmp_path):
     assert {"disk list", "tag update", "rest"} <= {" ".join(p) for p in plan.paths}
     assert "azure-mgmt-compute" in plan.probe_packages
     assert 30_000_000 < plan.estimate_bytes < 64 * 1024 * 1024
+
+
+def test_plan_counts_the_venv_seed_unless_drop_pip(tmp_path):
+    from workbench.core.plan import plan_from_recipe
+
+    script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
+    plans = {}
+    for trims in ("none", "drop-pip"):
+        recipe = tmp_path / f"{trims}.toml"
+        argv = ["init", "--script", str(script), "--base", "python:3.11-slim-bookworm"]
+        assert main([*argv, "--mode", "venv", "--trim", trims, "-o", str(recipe)]) == 0
+        plans[trims] = plan_from_recipe(recipe, offline=True)
+    seed = plans["none"].estimate_bytes - plans["drop-pip"].estimate_bytes
+    assert seed == 20_680_548  # pip 24.0 + setuptools 65.5.0 with .pyc, on 3.11

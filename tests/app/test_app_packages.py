@@ -44,7 +44,7 @@ async def test_toggle_updates_total_and_marks_hand_added(make_app, ready):
         assert _cell(app, "azure-mgmt-network", "check") == "[+]"
         assert _cell(app, "azure-mgmt-network", "why") == "hand-added"
         totals = str(app.screen.query_one("#totals").render())
-        assert f"{after / 1e6:.1f} MB" in totals
+        assert f"{app.session.total_bytes(app.session.estimate()) / 1e6:.1f} MB" in totals
         assert app.session.dirty and app.sub_title.endswith("●")
         await pilot.press("space")  # and back
         assert app.session.estimate().total_bytes == before

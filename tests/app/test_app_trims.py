@@ -38,12 +38,30 @@ async def test_each_trim_shows_its_saving_and_toggles_the_total(make_app, ready)
         assert [t.name for t in estimate.trims] == ["prune-modules"]
         assert abs(estimate.trims[0].saves_bytes - saving) < 1_000  # its share once on
         assert _text(app, "#trim-prune-modules").startswith("[x] prune-modules −")
-        assert f"Total {estimate.total_bytes / 1e6:.1f} MB" in _text(app, "#totals")
+        assert f"Total {session.total_bytes(estimate) / 1e6:.1f} MB" in _text(app, "#totals")
         await pilot.press("right", "enter")  # the next trim, by keyboard too
         assert session.trims == {"prune-modules", "prune-aaz"}
         assert session.estimate().total_bytes < estimate.total_bytes
         await pilot.press("escape")
         assert app.focused.id == "packages"
+
+
+async def test_drop_pip_saves_the_venv_seed(make_app, ready):
+    """venv mode keeps the venv's own pip (10.8 MB on 3.12); drop-pip's saving says so."""
+    app = _real(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        assert session.install_mode == "venv"
+        before = session.total_bytes(session.estimate())
+        saving = session.trim_savings(session.estimate())["drop-pip"]
+        assert saving >= 10_765_879
+        assert "incl. venv pip/setuptools 10.8 MB" in _text(app, "#totals")
+        session.toggle_trim("drop-pip")
+        app.screen.refresh_numbers()
+        after = session.total_bytes(session.estimate())
+        assert after == before - saving
+        assert "incl. venv" not in _text(app, "#totals")
 
 
 async def test_trim_toggles_with_the_mouse_and_pyc_shows_its_saving(make_app, ready):

@@ -6,11 +6,13 @@ No textual here: the screens read and change a ``Session``; loading it (I/O) run
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
+from workbench.core.venv_seed import venv_seed
 
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
@@ -177,6 +179,17 @@ class Session:
             sorted(self.checked), compile=self.compile, trims=self._bound(names)
         )
 
+    def seed_bytes(self, trims: Iterable[str] | None = None) -> int:
+        """Bytes of the venv's own pip/setuptools the image keeps (0 for system installs or
+        with drop-pip); ``trims`` defaults to the active ones."""
+        names = self.active_trims() if trims is None else list(trims)
+        seed = venv_seed(self.target, self.install_mode, names)
+        return seed.bytes if seed else 0
+
+    def total_bytes(self, estimate) -> int:
+        """What the image's Python install weighs: the packages plus the venv seed."""
+        return estimate.total_bytes + self.seed_bytes()
+
     def trim_savings(self, estimate) -> dict[str, int | None]:
         """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;
         for a trim that is on, its share of ``estimate``; for one that is off, what turning
@@ -201,4 +214,6 @@ class Session:
                 out[name] = None
             else:
                 out[name] = saved(tuple(ordered([*active, name])), self.compile)
+        if out.get("drop-pip") is not None:  # the venv's pip/setuptools, beyond the packages
+            out["drop-pip"] += self.seed_bytes([n for n in active if n != "drop-pip"])
         return out

@@ -21,6 +21,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     from workbench.core.size_model import load_size_model
     from workbench.core.trim_context import recipe_context
     from workbench.core.trims import path_trims
+    from workbench.core.venv_seed import venv_seed
 
     if not isinstance(recipe, Recipe):
         recipe = Recipe.load(recipe)
@@ -34,6 +35,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     names = [p.name for p in recipe.packages]
     trims = path_trims(recipe.trims, context)
     estimate = model.estimate(names, compile="no-compile" not in recipe.trims, trims=trims)
+    seed = venv_seed(model.target, recipe.mode, recipe.trims)
     built = build_context(recipe, Resolution.from_size_model(model, names), context)
     calls = tuple(SmokeCall(c.path, c.args, c.where) for c in analysis.commands) if analysis else ()
     baseline = {b.name for b in knowledge.baseline}
@@ -44,7 +46,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
         paths=tuple(c.path for c in calls),
         imports=tuple(m for n in names if n not in CLI_DISTS for m in import_names(model, n)),
         probe_packages=tuple(n for n in names if n not in baseline),
-        estimate_bytes=estimate.total_bytes,
+        estimate_bytes=estimate.total_bytes + (seed.bytes if seed else 0),
         target=model.target.to_dict(),
         recipe_text=recipe.to_toml(),
     )

@@ -122,9 +122,11 @@ def pyc_bytes(py: str, py_size: int, python: str) -> int:
 
 
 def pyc_total(py_files: list[tuple[str, int]], python: str) -> int:
-    """Sum of ``pyc_bytes`` over many files, in one pass of arithmetic."""
+    """Sum of ``pyc_bytes`` over many files, in one pass of arithmetic (each file rounded as
+    ``pyc_bytes`` rounds it, so totals and per-file sums agree to the byte)."""
     slope, per_file = pyc_model(python)
     # len(pyc_path(p)) == len(p) - len(".py") + len("__pycache__/") + len(".cpython-3XY.pyc")
     extra = len("__pycache__/") + len(f".cpython-{python.replace('.', '')}.pyc") - len(".py")
-    fixed = per_file + extra + _RECORD_HASH
-    return round(sum(slope * size + len(path) + fixed for path, size in py_files))
+    return sum(round(slope * size + per_file) for _, size in py_files) + sum(
+        len(path) + extra + _RECORD_HASH for path, _ in py_files
+    )

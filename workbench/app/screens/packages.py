@@ -124,7 +124,8 @@ class PackagesScreen(WorkbenchScreen):
         hand = len(session.checked) - script
         self.query_one("#totals", Static).update(
             Content.assemble(
-                (f"Total {fmt_bytes(estimate.total_bytes)}", "bold"),
+                (f"Total {fmt_bytes(session.total_bytes(estimate))}", "bold"),
+                _seed_note(session),
                 f"   {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
                 (f"{script} script-needed [x]", "$success"),
                 ", ",
@@ -221,3 +222,9 @@ class PackagesScreen(WorkbenchScreen):
 def _labelled(label: str, value: str) -> Content:
     """``label value`` with the label in bold."""
     return Content.assemble((label, "bold"), " ", value)
+
+
+def _seed_note(session) -> str:
+    """Say so when the total includes the venv's own pip/setuptools."""
+    seed = session.seed_bytes()
+    return f" (incl. venv pip/setuptools {fmt_bytes(seed)})" if seed else ""
