@@ -126,11 +126,11 @@ class PackagesScreen(WorkbenchScreen):
             Content.assemble(
                 (f"Total {fmt_bytes(session.total_bytes(estimate))}", "bold"),
                 _seed_note(session),
-                f"   {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
-                (f"{script} script-needed [x]", "$success"),
+                f" · {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
+                (f"{script} [x] script", "$success"),
                 ", ",
-                (f"{hand} hand-added [+]", "$accent"),
-                f"   sizes from {estimate.source}",
+                (f"{hand} [+] hand", "$accent"),
+                f" · sizes from {estimate.source}",
             )
         )
 
