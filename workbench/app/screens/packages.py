@@ -130,7 +130,7 @@ class PackagesScreen(WorkbenchScreen):
                 (f"{script} [x] script", "$success"),
                 ", ",
                 (f"{hand} [+] hand", "$accent"),
-                f" · sizes from {estimate.source}",
+                f" · {estimate.source} sizes",
             )
         )
 
@@ -225,6 +225,6 @@ def _labelled(label: str, value: str) -> Content:
 
 
 def _seed_note(session) -> str:
-    """Say so when the total includes the venv's own pip/setuptools."""
+    """Say so when the total includes the venv's own pip (and setuptools, up to 3.11)."""
     seed = session.seed_bytes()
-    return f" (incl. venv pip/setuptools {fmt_bytes(seed)})" if seed else ""
+    return f" (incl. venv pip {fmt_bytes(seed)})" if seed else ""
