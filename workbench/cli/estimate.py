@@ -121,6 +121,7 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
 def script_packages(scripts: list[str], azure_cli: str) -> list[str]:
     """The analysed package set of ``scripts`` (baseline included); bad scripts are errors."""
     from workbench.core.analyze import analyze  # only with --script: keeps start-up quick
+
     analysis = analyze(scripts, azure_cli)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])

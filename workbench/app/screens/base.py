@@ -44,4 +44,3 @@ class WorkbenchScreen(Screen):
 
     def show_load_error(self, error: str) -> None:
         """The session could not be opened: say so in place (screens with a notice)."""
-
