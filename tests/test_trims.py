@@ -218,3 +218,59 @@ def test_trim_api_versions_on_a_real_azure_mgmt_compute(tmp_path):
         "import azure.mgmt.compute.v2023_10_02.operations\n"
     )
     subprocess.run([str(python), "-B", "-c", code], check=True)
+
+
+NET = "azure/cli/command_modules/network/aaz/latest/network/"
+NET_PATHS = [
+    NET + "__init__.py",
+    NET + "_list_usages.py",
+    NET + "vnet/__init__.py",
+    NET + "vnet/_create.py",
+    NET + "vnet/__pycache__/_create.cpython-311.pyc",
+    NET + "vnet/subnet/__init__.py",
+    NET + "vnet/subnet/_create.py",
+    NET + "nsg/__init__.py",
+    NET + "nsg/rule/_create.py",
+    NET + "lb/__init__.py",
+    NET + "lb/_show.py",
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "kept"),
+    [
+        # a command: its group's own files, and the ancestors' own files
+        (
+            "network vnet create",
+            {
+                "__init__.py",
+                "_list_usages.py",
+                "vnet/__init__.py",
+                "vnet/_create.py",
+                "vnet/__pycache__/_create.cpython-311.pyc",
+            },
+        ),
+        # a group path: the whole group
+        (
+            "network vnet",
+            {
+                "__init__.py",
+                "_list_usages.py",
+                "vnet/__init__.py",
+                "vnet/_create.py",
+                "vnet/__pycache__/_create.cpython-311.pyc",
+                "vnet/subnet/__init__.py",
+                "vnet/subnet/_create.py",
+            },
+        ),
+        # a word that is neither a folder nor a command file: the deepest group, whole
+        (
+            "network nsg frobnicate",
+            {"__init__.py", "_list_usages.py", "nsg/__init__.py", "nsg/rule/_create.py"},
+        ),
+    ],
+)
+def test_prune_aaz_keeps_the_narrowest_group_a_command_path_runs_in(command, kept):
+    context = TrimContext(frozenset({"network"}), {}, {"network": frozenset({command})})
+    gone = get_trim("prune-aaz").removes(NET_PATHS, context)
+    assert {p[len(NET) :] for p in NET_PATHS} - {p[len(NET) :] for p in gone} == kept

@@ -36,7 +36,8 @@ class LoadPlan:
     ``modules``: module -> the module whose code first brought it in (None: the command index
     loads it). ``dists``: distribution -> [(module whose code needs it, evidence)].
     ``aaz_groups``: module -> group paths under ``aaz/latest`` ("disk": the whole group;
-    "vmss/": only the group's own files, see ``trimrules.rule_prune_aaz``).
+    "vmss/": only the group's own files) and the used command paths ("disk list": the
+    narrowest group the command runs in); see ``trimrules.rule_prune_aaz``.
     """
 
     modules: dict[str, str | None] = field(default_factory=dict)
@@ -253,7 +254,8 @@ def plan_load(knowledge: Knowledge, paths: Iterable[tuple[str, ...]]) -> LoadPla
     for path in walker.used:
         group = path[0].replace("-", "_")
         for module in knowledge.modules_for(path):
-            walker.plan.aaz_groups.setdefault(module, set()).add(group)
+            # the command path itself: prune-aaz keeps the narrowest group it runs in
+            walker.plan.aaz_groups.setdefault(module, set()).add(" ".join(path))
             prefix = f"{module}/aaz/latest/{group}/"
             for file in [f for f in walker.files if f.startswith(prefix)]:
                 walker.source_module = module

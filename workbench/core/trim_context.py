@@ -6,9 +6,10 @@
   ``latest`` profile uses (default and per operation group), ``AD_HOC_API_VERSIONS``, the
   versions the package itself re-exports (``models.py``: ``from .v2024_11_30.models import *``)
   and versions azure-cli names by folder.
-- ``aaz_groups``: per kept module, the ``aaz/latest`` groups of the used top words (whole) and
-  those the loaded or running code imports (only the group's own files when it imports classes
-  from it); kept modules with nothing listed lose all their generated AAZ commands.
+- ``aaz_groups``: per kept module, the used command paths (prune-aaz keeps the narrowest
+  ``aaz/latest`` group each runs in) and the groups the loaded or running code imports (only
+  the group's own files when it imports classes from it); kept modules with nothing listed
+  lose all their generated AAZ commands.
 
 A script whose command path cannot be read (``az "$@"``) leaves ``modules`` unknown (None) and
 AAZ code whole: prune-modules then refuses to run rather than guess.

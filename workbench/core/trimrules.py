@@ -33,16 +33,39 @@ def rule_prune_aaz(paths, ctx, read=None):
 
     ``ctx["aaz_groups"]`` maps a module to group paths under ``aaz/latest``: "disk" keeps the
     whole group, "vmss/" (trailing slash) only the group's own files (what importing a class
-    from it loads). A folder on the way to a kept path keeps its own files, not its other
+    from it loads), and a command path ("network vnet create", words with spaces) the
+    narrowest group it runs in: az loads AAZ code by walking the group folders that match the
+    command's words, so for a command only its group's own files are needed, for a group path
+    the whole group, and a word matching neither a folder nor a command file keeps the deepest
+    matched group whole. A folder on the way to a kept path keeps its own files, not its other
     sub-folders. Modules absent from the mapping are left whole.
     """
     out = set()
     for module, groups in ctx["aaz_groups"].items():
         root = f"azure/cli/command_modules/{module}/aaz/latest/"
+        layout = {}
+        for p in paths:
+            if p.startswith(root):
+                parts = tuple(p[len(root) :].split("/"))
+                for depth in range(len(parts)):
+                    layout.setdefault(parts[:depth], set()).add(parts[depth])
         whole, own = [], []
         for g in groups:
-            key = tuple(p for p in g.replace(".", "/").split("/") if p)
-            (own if g.endswith("/") else whole).append(key)
+            if " " not in g:
+                key = tuple(p for p in g.replace(".", "/").split("/") if p)
+                (own if g.endswith("/") else whole).append(key)
+                continue
+            key, kept = (), whole
+            for word in g.replace("-", "_").split():
+                if (*key, word) in layout:
+                    key = (*key, word)
+                elif f"_{word}.py" in layout.get(key, ()):
+                    kept = own
+                    break
+                else:
+                    break
+            if key:
+                kept.append(key)
         for p in paths:
             if not p.startswith(root):
                 continue
