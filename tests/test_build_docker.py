@@ -214,3 +214,31 @@ def test_probe_tells_needed_from_dead_weight(built):
     assert probe["azure-monitor-query"]["needed"] is False
     assert probe["azure-monitor-query"]["bytes"] > 0
     assert probe["azure-mgmt-storage"]["needed"] is None  # the analysis left it out: not probed
+
+
+@pytest.mark.network
+def test_network_script_with_all_trims_passes_smoke(tmp_path, docker_client, base_image):
+    """prune-aaz keeps only the AAZ groups the network commands run in (and what the network
+    module's code imports): the real image must still pass help and the auth boundary."""
+    shutil.copy(ROOT / "tests" / "fixtures" / "scripts" / "network-setup.sh", tmp_path)
+    argv = ["--script", "network-setup.sh", "--base", base_image, "--family", "apt"]
+    init = _workbench(
+        "init", *argv, "--mode", "venv", "--trim", "all", "-o", "net.toml", cwd=tmp_path
+    )
+    assert init.returncode == 0, init.stderr
+    done = _workbench(
+        "build",
+        "--recipe",
+        "net.toml",
+        "--tag",
+        "workbench-test/acc:network",
+        "--smoke",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    paths = {c["path"] for c in out["smoke"]["commands"]}
+    assert {"network vnet subnet create", "network nsg rule create"} <= paths
+    assert out["smoke"]["passed"] and all(c["ok"] for c in out["smoke"]["commands"])
+    assert abs(out["comparison"]["difference_ratio"]) <= 0.03
