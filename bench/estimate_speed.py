@@ -28,7 +28,13 @@ TARGET_311 = ["--base", "python:3.11-slim-bookworm"]
 
 
 def run(command: list[str], env: dict | None = None) -> None:
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+    """Run to completion; a workbench run that fell back to the snapshot (a ``note:`` that
+    the index could not be reached) would time the wrong thing, so it stops the benchmark."""
+    done = subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
+    )
+    if "using the snapshot instead" in done.stderr:
+        raise SystemExit(f"not a valid timing, the index was unreachable: {done.stderr.strip()}")
 
 
 def timed_cold(command_for, repeat: int) -> float:
