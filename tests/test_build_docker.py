@@ -55,6 +55,19 @@ def test_missing_base_image(tmp_path, docker_client):
     assert load_history(recipe)[-1]["failure"]["kind"] == "base-image"
 
 
+def test_smoke_of_a_missing_image_is_one_line(tmp_path, docker_client):
+    script = tmp_path / "s.sh"
+    script.write_text("az group list\n")
+    done = _workbench(
+        "smoke", "workbench-test/not-built:nope", "--script", str(script), cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "workbench smoke: error: image workbench-test/not-built:nope is not on the engine; "
+        "build it first"
+    )
+
+
 def test_cancel_stops_a_silent_step_at_once(tmp_path, docker_client, base_image):
     recipe = tmp_path / "workbench.toml"
     cancel = threading.Event()

@@ -49,6 +49,7 @@ def test_table_has_total_line():
         (["--base", "busybox"], "cannot tell Python/libc"),
         (["not a package!"], "is not a package name"),
         (["--base", "python:3.10-alpine", "--offline"], "without the network"),
+        (["nosuchpackagexyz", "--offline"], "nosuchpackagexyz: not in the offline size data"),
     ],
 )
 def test_bad_input_is_one_line(args, message, tmp_path):

@@ -31,6 +31,10 @@ def run_driver(
     import docker
 
     try:
+        client.images.get(image)  # run() would try to pull it instead
+    except docker.errors.ImageNotFound:
+        raise WorkbenchError(f"image {image} is not on the engine; build it first") from None
+    try:
         container = client.containers.run(
             image,
             entrypoint=["python3", "-c"],
@@ -39,8 +43,6 @@ def run_driver(
             detach=True,
             user="0",
         )
-    except docker.errors.ImageNotFound:
-        raise WorkbenchError(f"image {image} is not on the engine; build it first") from None
     except docker.errors.APIError as exc:
         raise WorkbenchError(
             f"cannot start a container from {image}: {exc.explanation}", exit_code=1

@@ -284,6 +284,12 @@ def load_size_model(
         model = known if not extra else _offline_model(azure_cli, target, extra)
         if model is not None:
             return model
+    if offline and known is not None and extra:
+        raise WorkbenchError(
+            f"{', '.join(extra)}: not in the offline size data for {target.describe()} (it holds "
+            f"azure-cli {azure_cli}'s closure); drop --offline to resolve from the index",
+            exit_code=1,
+        )
     if offline:
         raise WorkbenchError(
             f"no size data for azure-cli {azure_cli} on {target.describe()} without the network; "
