@@ -66,3 +66,19 @@ async def test_bad_recipe_shows_one_line_in_place(ready, tmp_path):
         await ready(pilot)
         notice = str(app.screen.query_one("#notice").render())
         assert "mode must be one of system, venv, multistage" in notice
+
+
+async def test_an_unchanged_session_renders_the_recipe_it_opened(tmp_path):
+    """Same recipe, same digest (the Dockerfile diff against the last build stays empty);
+    saving keeps the file's package order."""
+    from workbench.app.loader import open_session, session_recipe
+    from workbench.cli import main
+
+    script = tmp_path / "s.sh"
+    script.write_text("az login\naz disk list\n")
+    recipe = tmp_path / RECIPE_FILE
+    assert main(["init", "--script", str(script), "--trim", "all", "-o", str(recipe)]) == 0
+    session = open_session(recipe, offline=True)
+    again = session_recipe(session)
+    assert again.digest() == Recipe.load(recipe).digest()
+    assert again.to_toml() == recipe.read_text()

@@ -114,7 +114,10 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
         )
     recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
     versions = {p.name: p.version for p in recipe.packages}
-    names = [*session.always_installed, *sorted(session.checked)]
+    wanted = {*session.always_installed, *session.checked}
+    listed = [p.name for p in recipe.packages if p.name in wanted]  # the file's order stays
+    first = session.always_installed
+    names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
     recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])

@@ -144,8 +144,11 @@ class Recipe:
         return data
 
     def digest(self) -> str:
-        """sha256 of the recipe's meaning: the OCI label that ties an image to its recipe."""
-        text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        """sha256 of the recipe's meaning: the OCI label that ties an image to its recipe.
+        The order packages are listed in means nothing, so it does not count."""
+        data = self.to_data()
+        data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     # ---- validation ------------------------------------------------------------------
