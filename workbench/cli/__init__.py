@@ -41,11 +41,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script."""
     argv = sys.argv[1:] if argv is None else argv
-    first = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(first if first in SUBCOMMANDS else None)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["tui", *argv]  # bare `workbench [--recipe F] [--theme T]` opens the workbench
+    parser = build_parser(argv[0] if argv[0] in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
-    if args.command is None:  # bare `workbench` opens the workbench
-        args = parser.parse_args(["tui", *argv])
     try:
         return int(args.run(args) or 0)
     except WorkbenchError as exc:
