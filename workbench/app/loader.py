@@ -69,7 +69,7 @@ def analyse_scripts(scripts: list[Path], version: str, keep=None):
 
     analysis = analyze([str(p) for p in scripts], version)
     try:
-        context = scripts_context(analysis.files, version)
+        context = scripts_context(analysis.files, version, analysis=analysis)
     except WorkbenchError:  # no knowledge for the version: analysis.errors says so
         context = TrimContext()
     if keep is not None:

@@ -89,12 +89,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     names = [r.name for r in wanted]
-    if args.script:
-        names += [n for n in script_packages(args.script, args.azure_cli) if n not in names]
+    analysis = script_analysis(args.script, args.azure_cli) if args.script else None
+    if analysis is not None:
+        names += [n for n in analysis.package_names() if n not in names]
     requested = model.cli_requirements() + names if args.all else names
     trims = chosen_trims(args.trim)
     compile_ = not (args.no_compile or NO_COMPILE in trims)
-    path_trims_ = path_trims(trims, scripts_context(args.script, args.azure_cli)) if trims else []
+    context = scripts_context(args.script, args.azure_cli, analysis=analysis) if trims else None
+    path_trims_ = path_trims(trims, context) if trims else []
     estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
     if args.json:
         data = estimate.to_json()
@@ -118,14 +120,15 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
     return out
 
 
-def script_packages(scripts: list[str], azure_cli: str) -> list[str]:
-    """The analysed package set of ``scripts`` (baseline included); bad scripts are errors."""
+def script_analysis(scripts: list[str], azure_cli: str):
+    """The ``Analysis`` of ``scripts`` (its packages include the baseline); bad scripts are
+    errors."""
     from workbench.core.analyze import analyze  # only with --script: keeps start-up quick
 
     analysis = analyze(scripts, azure_cli)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
-    return list(analysis.package_names())
+    return analysis
 
 
 def chosen_trims(words: list[str]) -> list[str]:

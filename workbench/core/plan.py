@@ -30,7 +30,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     if analysis is not None and analysis.errors:
         raise WorkbenchError(f"{recipe.path}: {analysis.errors[0]}")
     knowledge = load_knowledge(recipe.azure_cli)
-    context = recipe_context(recipe)
+    context = recipe_context(recipe, analysis=analysis)
     model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
     names = [p.name for p in recipe.packages]
     trims = path_trims(recipe.trims, context)

@@ -50,20 +50,21 @@ def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str,
 
 
 def scripts_context(
-    script_paths: Iterable[str | Path], azure_cli: str = EMBEDDED_VERSION
+    script_paths: Iterable[str | Path], azure_cli: str = EMBEDDED_VERSION, *, analysis=None
 ) -> TrimContext:
     """``trim_context`` for the scripts; with none, only the API profile (module and AAZ trims
     then refuse, as nothing says what is needed)."""
     paths = list(script_paths)
     if paths:
-        return trim_context(paths, azure_cli)
+        return trim_context(paths, azure_cli, analysis=analysis)
     return TrimContext(None, api_versions(load_knowledge(azure_cli), None), {})
 
 
-def recipe_context(recipe) -> TrimContext:
+def recipe_context(recipe, *, analysis=None) -> TrimContext:
     """What the trims keep for a ``Recipe``: its scripts' context plus its ``[keep]`` table."""
     scripts = [recipe.root / s for s in recipe.scripts]
-    return scripts_context(scripts, recipe.azure_cli).merged(recipe.keep.context())
+    context = scripts_context(scripts, recipe.azure_cli, analysis=analysis)
+    return context.merged(recipe.keep.context())
 
 
 def trim_context(
@@ -71,12 +72,14 @@ def trim_context(
     azure_cli: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    analysis=None,
 ) -> TrimContext:
-    """The TrimContext for the scripts at ``script_paths`` on azure-cli ``azure_cli``."""
+    """The TrimContext for the scripts at ``script_paths`` on azure-cli ``azure_cli``;
+    ``analysis``: their ``Analysis`` when the caller already has it (not analysed again)."""
     from workbench.core.analyze import analyze  # analyze re-exports this function
 
     knowledge = knowledge or load_knowledge(azure_cli)
-    analysis = analyze(script_paths, azure_cli, knowledge=knowledge)
+    analysis = analysis or analyze(script_paths, azure_cli, knowledge=knowledge)
     if not analysis.analysed:
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
