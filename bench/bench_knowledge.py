@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from workbench.core.analyze import analyze
-from workbench.core.knowledge import DATA_DIR, EMBEDDED_VERSION, Knowledge, data_file_name
+from workbench.core.analysis.scripts import analyze
+from workbench.core.knowledge.model import DATA_DIR, EMBEDDED_VERSION, Knowledge, data_file_name
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-scripts" / "tag-disks.sh"
 RUNS = 30

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import median_time, table
-from workbench.core.size_model import load_size_model
-from workbench.core.target import make_target
+from workbench.core.sizes.model import load_size_model
+from workbench.core.sizes.target import make_target
 
 WORKBENCH = [sys.executable, "-m", "workbench", "estimate", "--all", "--json"]
 TARGET_311 = ["--base", "python:3.11-slim-bookworm"]

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.core.scan import scan_file  # noqa: E402
+from workbench.core.scan.scanner import scan_file  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "scripts"
 SIZES = (500, 2000, 8000)

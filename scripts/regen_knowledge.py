@@ -14,14 +14,14 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.core.knowledge import (
+from workbench.core.knowledge.build import build_knowledge
+from workbench.core.knowledge.model import (
     DATA_DIR,
     EMBEDDED_VERSION,
     data_file_name,
     write_data,
 )
-from workbench.core.knowledge_build import build_knowledge
-from workbench.core.knowledge_sources import PipDownloadSources, SizeEngineSources
+from workbench.core.knowledge.sources import PipDownloadSources, SizeEngineSources
 
 
 def main() -> int:

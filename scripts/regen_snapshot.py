@@ -12,9 +12,9 @@ import gzip
 import json
 from pathlib import Path
 
-from workbench.core.resolve import resolve
-from workbench.core.size_model import DEFAULT_AZURE_CLI, dists_from_index, snapshot_name
-from workbench.core.target import Target
+from workbench.core.sizes.model import DEFAULT_AZURE_CLI, dists_from_index, snapshot_name
+from workbench.core.sizes.resolve import resolve
+from workbench.core.sizes.target import Target
 
 DATA = Path(__file__).resolve().parent.parent / "workbench" / "data"
 DEFAULT_BASES = ["python:3.12-alpine", "python:3.11-slim-bookworm"]

@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # layer_archives builds archive
 from layer_archives import layer_tar, legacy_archive  # noqa: E402
 
 from workbench.app.app import WorkbenchApp  # noqa: E402
-from workbench.core.history import append_record, new_record  # noqa: E402
+from workbench.core.engine.history import append_record, new_record  # noqa: E402
 
 LAYERS = (
     ("ADD file:debian in /", [("dir", "usr"), ("file", "usr/lib/libc.so.6", b"c" * 1_900_000)]),

@@ -9,8 +9,8 @@ import pytest
 
 from tests.support.fixtures import SCRIPTS, expected_of
 from workbench.cli import main
-from workbench.core.analyze import analyze
-from workbench.core.knowledge import load_knowledge
+from workbench.core.analysis.scripts import analyze
+from workbench.core.knowledge.model import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample-scripts" / "tag-disks.sh"
@@ -105,7 +105,7 @@ def test_bad_inputs_are_one_line_each_and_the_rest_is_reported(tmp_path, capsys)
 
 
 def test_unknown_version_still_reports_commands(tmp_path, capsys, monkeypatch):
-    from workbench.core import analyze as analyze_module
+    from workbench.core.analysis import scripts as analyze_module
     from workbench.core.errors import WorkbenchError
 
     def unknown(version):

@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.fixtures import ROOT
 from workbench.cli import main
-from workbench.core import build, history, smoke_driver
-from workbench.core.build import (
+from workbench.core.engine import build, history
+from workbench.core.engine.build import (
     BuildFailed,
     BuildResult,
     BuildWarning,
@@ -23,8 +23,9 @@ from workbench.core.build import (
     final_base_image,
     make_context,
 )
-from workbench.core.image_report import clean_command
-from workbench.core.smoke import SmokeCall, report_from_driver, smoke_spec
+from workbench.core.engine.image_report import clean_command
+from workbench.core.engine.payloads import smoke_driver
+from workbench.core.engine.smoke import SmokeCall, report_from_driver, smoke_spec
 
 MULTI = """FROM example/base:1 AS builder
 RUN make
@@ -229,7 +230,7 @@ def test_history_cli(tmp_path, capsys):
 
 def test_plan_from_recipe_offline(tmp_path):
     """The plan of the blog recipe with all trims: Dockerfile, smoke calls, estimate."""
-    from workbench.core.plan import plan_from_recipe
+    from workbench.core.engine.plan import plan_from_recipe
 
     script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
     recipe = tmp_path / "workbench.toml"
@@ -246,7 +247,7 @@ def test_plan_from_recipe_offline(tmp_path):
 
 
 def test_plan_counts_the_venv_seed_unless_drop_pip(tmp_path):
-    from workbench.core.plan import plan_from_recipe
+    from workbench.core.engine.plan import plan_from_recipe
 
     script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
     plans = {}

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.core.build import StepStarted
-from workbench.core.history import load_history
-from workbench.core.pipeline import BuildPlan, run_plan
+from workbench.core.engine.build import StepStarted
+from workbench.core.engine.history import load_history
+from workbench.core.engine.pipeline import BuildPlan, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.docker

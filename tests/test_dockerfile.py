@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.dockerfile import BuildContext, Resolution, build_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.recipe import AzCopy, Package, PipSettings, Recipe
-from workbench.core.trims import TRIMS, TrimContext
+from workbench.core.recipe.dockerfile import BuildContext, Resolution, build_context
+from workbench.core.recipe.recipe import AzCopy, Package, PipSettings, Recipe
+from workbench.core.trims.registry import TRIMS, TrimContext
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from workbench.core.estimate import NO_COMPILE
-from workbench.core.size_model import Dist, SizeModel, load_size_model
-from workbench.core.sizing import pyc_bytes
-from workbench.core.target import Target, make_target
+from workbench.core.sizes.estimate import NO_COMPILE
+from workbench.core.sizes.layout import pyc_bytes
+from workbench.core.sizes.model import Dist, SizeModel, load_size_model
+from workbench.core.sizes.target import Target, make_target
 
 TARGET = make_target("python:3.11-slim-bookworm")
 

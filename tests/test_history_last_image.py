@@ -1,6 +1,6 @@
 """``last_image``: the image the Layers screen opens by default."""
 
-from workbench.core import history
+from workbench.core.engine import history
 
 
 def test_last_image_is_the_newest_build_that_made_one(tmp_path):

@@ -17,10 +17,10 @@ from layer_archives import (
     scenario_layers,
 )
 
-from workbench.core.engine_stream import ChunkedBody
 from workbench.core.errors import WorkbenchError
-from workbench.core.image_source import load_image
-from workbench.core.tarstream import TarFormatError, iter_tar, sniff
+from workbench.core.layers.engine_export import ChunkedBody
+from workbench.core.layers.sources import load_image
+from workbench.core.layers.tarstream import TarFormatError, iter_tar, sniff
 
 
 def _names_by_tarfile(data: bytes) -> list[tuple[str, int, str]]:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.knowledge import DATA_DIR, data_file_name, load_knowledge
+from workbench.core.knowledge.model import DATA_DIR, data_file_name, load_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_bad_version_is_one_clear_line():
 
 
 def test_cached_versions_load_from_the_cache_dir(tmp_path, monkeypatch, k):
-    from workbench.core.knowledge import cache_dir, write_data
+    from workbench.core.knowledge.model import cache_dir, write_data
 
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path))
     write_data({**k.data, "version": "2.90.0"}, cache_dir() / data_file_name("2.90.0"))

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from workbench.core.knowledge import load_knowledge
-from workbench.core.knowledge_commands import CommandTree, scan_module_source
-from workbench.core.knowledge_dists import DistIndex
-from workbench.core.knowledge_profile import parse_profile
-from workbench.core.knowledge_refs import collect_refs
+from workbench.core.knowledge.commands import CommandTree, scan_module_source
+from workbench.core.knowledge.dists import DistIndex
+from workbench.core.knowledge.model import load_knowledge
+from workbench.core.knowledge.profile import parse_profile
+from workbench.core.knowledge.refs import collect_refs
 
 
 def _scan(module: str, source: str, aaz: bool = False) -> CommandTree:
@@ -142,8 +142,8 @@ def test_profile_parsing():
 @pytest.mark.network
 def test_build_from_real_wheels_matches_shipped_data(tmp_path, monkeypatch):
     """End to end: resolver + wheel cache + file lists -> the same data we ship."""
-    from workbench.core.knowledge_build import build_knowledge
-    from workbench.core.knowledge_sources import SizeEngineSources
+    from workbench.core.knowledge.build import build_knowledge
+    from workbench.core.knowledge.sources import SizeEngineSources
 
     sources = SizeEngineSources()
     cli_wheel, core_wheel = sources.wheels("2.91.0")

@@ -25,7 +25,7 @@ from layer_archives import COMMANDS, LONG, legacy_archive, oci_archive, scenario
 
 from workbench.cli import main
 from workbench.core.errors import WorkbenchError
-from workbench.core.layers import analyze_image, clean_command
+from workbench.core.layers.analysis import analyze_image, clean_command
 
 EFFICIENCY = 62 / 2342
 WASTED, WASTED_DIVE = 2280, 2330

@@ -15,7 +15,7 @@ import tarfile
 import pytest
 
 from workbench.cli import main
-from workbench.core.layers import analyze_image
+from workbench.core.layers.analysis import analyze_image
 
 pytestmark = pytest.mark.docker
 MIB10 = 10 * 1024 * 1024

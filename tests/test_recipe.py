@@ -8,7 +8,7 @@ import pytest
 
 from workbench.cli import init as init_cli
 from workbench.core.errors import WorkbenchError
-from workbench.core.recipe import Package, Recipe, family_of
+from workbench.core.recipe.recipe import Package, Recipe, family_of
 
 TEXT = """\
 # my team's az image

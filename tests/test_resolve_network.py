@@ -3,9 +3,9 @@
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.resolve import resolve
-from workbench.core.size_model import load_size_model
-from workbench.core.target import make_target
+from workbench.core.sizes.model import load_size_model
+from workbench.core.sizes.resolve import resolve
+from workbench.core.sizes.target import make_target
 
 pytestmark = pytest.mark.network
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fixtures import FIXTURES, SCRIPTS, expected_of
-from workbench.core.scan import scan_file
+from workbench.core.scan.scanner import scan_file
 
 MIN_SCORE = 0.95
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core.scan import scan_text
+from workbench.core.scan.scanner import scan_text
 
 
 def found(script: str) -> list[tuple[int, tuple[str, ...]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.scan import scan_file, scan_text
+from workbench.core.scan.scanner import scan_file, scan_text
 
 POWERSHELL = """param([string]$ResourceGroup = "rg-app")
 $ErrorActionPreference = "Stop"

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from tests.support.wheels import build_wheel
-from workbench.core.sizing import console_scripts, installed_layout, pyc_bytes, pyc_path
+from workbench.core.sizes.layout import console_scripts, installed_layout, pyc_bytes, pyc_path
 
 
 def _entries(wheel):

@@ -3,8 +3,8 @@
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.size_model import _requirements
-from workbench.core.target import Target, default_target, make_target
+from workbench.core.sizes.model import _requirements
+from workbench.core.sizes.target import Target, default_target, make_target
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.trim_context import scripts_context
-from workbench.core.trims import path_trims
+from workbench.core.trims.registry import path_trims
 
 ROOT = Path(__file__).resolve().parent.parent
 

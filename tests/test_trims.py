@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.trims import TRIMS, TrimContext, get_trim, ordered, trim_savings, trim_script
+from workbench.core.trims.registry import (
+    TRIMS,
+    TrimContext,
+    get_trim,
+    ordered,
+    trim_savings,
+    trim_script,
+)
 
 CONTEXT = TrimContext(
     modules=frozenset({"vm", "resource", "profile"}),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core.target import Target
-from workbench.core.venv_seed import venv_seed
+from workbench.core.sizes.target import Target
+from workbench.core.sizes.venv_seed import venv_seed
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from tests.support.wheels import WheelServer, build_wheel
 from workbench.core import cache
 from workbench.core.errors import WorkbenchError
-from workbench.core.wheels import TAIL_BYTES, fetch_wheel, wheel_info
+from workbench.core.sizes.wheels import TAIL_BYTES, fetch_wheel, wheel_info
 
 
 @pytest.fixture(autouse=True)

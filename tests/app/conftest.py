@@ -10,8 +10,8 @@ import pytest
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.session import Session
-from workbench.core.size_model import Dist, SizeModel
-from workbench.core.target import Target
+from workbench.core.sizes.model import Dist, SizeModel
+from workbench.core.sizes.target import Target
 
 # name, version, {module file: bytes}, requires
 _DISTS = [

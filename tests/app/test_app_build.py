@@ -14,8 +14,8 @@ from workbench.app.app import WorkbenchApp
 from workbench.app.build_messages import BuildEvents, BuildFinished
 from workbench.app.build_runner import EventBatcher, recipe_path, tag_error
 from workbench.app.screens.build import LOG_LINES
-from workbench.core.history import load_history
-from workbench.core.pipeline import BuildPlan, run_plan
+from workbench.core.engine.history import load_history
+from workbench.core.engine.pipeline import BuildPlan, run_plan
 
 BASE = "workbench-test/debian-python:bookworm"
 SIZE = (130, 40)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbench.app.loader import RECIPE_FILE, open_session, render_build_context
 from workbench.app.screens.dockerfile import DEBOUNCE_S, Rendered
-from workbench.core.history import append_record, new_record
+from workbench.core.engine.history import append_record, new_record
 
 SIZE = (140, 40)
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from workbench.app.compare import layer_changes, package_changes, packages
 from workbench.app.widgets.size_chart import bar_cells
-from workbench.core.history import append_record, history_path, new_record
+from workbench.core.engine.history import append_record, history_path, new_record
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "apt-testbase-venv-ca.Dockerfile"
 BASE = "workbench-test/debian-python:bookworm"

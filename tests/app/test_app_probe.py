@@ -11,9 +11,9 @@ import pytest
 from test_app_build import plan_builder
 from textual.widgets import DataTable
 
-from workbench.core.build import BuildResult, StepStarted
-from workbench.core.pipeline import BuildOutcome
-from workbench.core.smoke import Check, ProbeResult, SmokeReport
+from workbench.core.engine.build import BuildResult, StepStarted
+from workbench.core.engine.pipeline import BuildOutcome
+from workbench.core.engine.smoke import Check, ProbeResult, SmokeReport
 
 SIZE = (140, 40)
 # An `az` whose help needs the `needme` distribution (installed beside `spare`).

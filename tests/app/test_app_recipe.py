@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.loader import RECIPE_FILE
-from workbench.core.recipe import Recipe
+from workbench.core.recipe.recipe import Recipe
 
 
 async def _save(pilot) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from workbench.app.app import WorkbenchApp
 from workbench.app.loader import RECIPE_FILE, open_session
 from workbench.app.widgets.trims import TrimToggle
-from workbench.core.estimate import NO_COMPILE
+from workbench.core.sizes.estimate import NO_COMPILE
 
 SIZE = (140, 40)
 

@@ -63,8 +63,8 @@ def real_build(
     """Plan the session's recipe and build it on the engine (the default ``builder``).
 
     Returns the ``BuildOutcome``; raises ``WorkbenchError`` when the recipe cannot be planned."""
-    from workbench.core.pipeline import run_plan
-    from workbench.core.plan import plan_from_recipe
+    from workbench.core.engine.pipeline import run_plan
+    from workbench.core.engine.plan import plan_from_recipe
 
     recipe = session_recipe(session)
     on_progress("planning: analysis, sizes and Dockerfile")

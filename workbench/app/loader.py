@@ -13,8 +13,8 @@ from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
 
 if TYPE_CHECKING:
-    from workbench.core.dockerfile import BuildContext
-    from workbench.core.recipe import Recipe
+    from workbench.core.recipe.dockerfile import BuildContext
+    from workbench.core.recipe.recipe import Recipe
 
 DEFAULT_SCRIPT = "tag-disks.sh"
 RECIPE_FILE = "workbench.toml"
@@ -22,9 +22,9 @@ RECIPE_FILE = "workbench.toml"
 
 def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -> Session:
     """Load everything a session shows. Raises ``WorkbenchError`` (one line) on bad input."""
-    from workbench.core.recipe import Recipe
-    from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
-    from workbench.core.target import DEFAULT_BASE_IMAGE, Target
+    from workbench.core.recipe.recipe import Recipe
+    from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
+    from workbench.core.sizes.target import DEFAULT_BASE_IMAGE, Target
 
     if recipe is None:
         loaded = None
@@ -62,10 +62,10 @@ def _analyse(session: Session, version: str) -> None:
 def analyse_scripts(scripts: list[Path], version: str, keep=None):
     """The scripts' ``Analysis`` and the ``TrimContext`` of what trims keep (the recipe's
     ``[keep]`` table merged in). Slow (reads scripts and knowledge): worker threads only."""
-    from workbench.core.analyze import analyze
+    from workbench.core.analysis.scripts import analyze
+    from workbench.core.analysis.trim_context import scripts_context
     from workbench.core.errors import WorkbenchError
-    from workbench.core.trim_context import scripts_context
-    from workbench.core.trims import TrimContext
+    from workbench.core.trims.registry import TrimContext
 
     analysis = analyze([str(p) for p in scripts], version)
     try:
@@ -87,7 +87,7 @@ def apply_analysis(session: Session, analysis, context) -> None:
 
 def _apply_recipe(session: Session, recipe) -> None:
     """The recipe's choices win over the analysis' preselection."""
-    from workbench.core.recipe import canonical
+    from workbench.core.recipe.recipe import canonical
 
     session.checked = {canonical(p.name) for p in recipe.packages} - set(session.always_installed)
     session.pins = {canonical(p.name): p.pin for p in recipe.packages}
@@ -100,8 +100,8 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.cli.init import guess_runtime_packages
-    from workbench.core.recipe import Package, Recipe
-    from workbench.core.trims import ordered
+    from workbench.core.recipe.recipe import Package, Recipe
+    from workbench.core.trims.registry import ordered
 
     recipe = copy.deepcopy(session.recipe)  # the session's own stays as loaded or saved
     path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
@@ -140,7 +140,7 @@ def save_session(session: Session, path: Path | None = None) -> Path:
 def render_build_context(session: Session) -> tuple[Recipe, BuildContext]:
     """The session's recipe and the Dockerfile (plus the files it COPYs) it renders, pinned
     from the session's size model, trims keeping what the session's context says."""
-    from workbench.core.dockerfile import Resolution, build_context
+    from workbench.core.recipe.dockerfile import Resolution, build_context
 
     recipe = session_recipe(session)
     names = [p.name for p in recipe.packages]
@@ -150,7 +150,7 @@ def render_build_context(session: Session) -> tuple[Recipe, BuildContext]:
 
 def last_build(recipe: Recipe) -> dict | None:
     """The newest history record of ``recipe`` whose image was built (it has the Dockerfile)."""
-    from workbench.core.history import load_history
+    from workbench.core.engine.history import load_history
 
     if recipe.path is None:
         return None
@@ -190,8 +190,8 @@ class ScriptsView:
 def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
     """Read the scripts and map each analysed call to its modules and packages (the static
     load plan of that call alone). Worker threads only."""
-    from workbench.core.knowledge import load_knowledge
-    from workbench.core.load_plan import plan_load
+    from workbench.core.knowledge.load_plan import plan_load
+    from workbench.core.knowledge.model import load_knowledge
 
     texts = {}
     for path in scripts:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.trims import TRIMS, TrimContext, ordered, path_trims
-from workbench.core.venv_seed import venv_seed
+from workbench.core.sizes.venv_seed import venv_seed
+from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trims
 
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
-NO_COMPILE = "no-compile"  # = workbench.core.estimate.NO_COMPILE (heavy import): ``compile``
+NO_COMPILE = "no-compile"  # = workbench.core.sizes.estimate.NO_COMPILE (heavy import): ``compile``
 PATH_TRIMS = tuple(n for n in TRIMS if n != NO_COMPILE)  # the trims toggled as trims
 
 
@@ -25,10 +25,10 @@ class Session:
     """Everything the faces show for one recipe (or the embedded default)."""
 
     name: str
-    model: object  # workbench.core.estimate.SizeModel
+    model: object  # workbench.core.sizes.estimate.SizeModel
     scripts: list[Path] = field(default_factory=list)
-    recipe: object | None = None  # workbench.core.recipe.Recipe, when opened from a file
-    analysis: object | None = None  # workbench.core.analyze.Analysis, when available
+    recipe: object | None = None  # workbench.core.recipe.recipe.Recipe, when opened from a file
+    analysis: object | None = None  # workbench.core.analysis.scripts.Analysis, when available
     needed: dict[str, str] = field(default_factory=dict)  # script-needed package -> why
     checked: set[str] = field(default_factory=set)
     pins: dict[str, str] = field(default_factory=dict)
@@ -40,7 +40,7 @@ class Session:
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
     def __post_init__(self) -> None:
-        from workbench.core.size_model import CLI, CORE  # heavy imports: keep off app start
+        from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
 
         self.always_installed = (CLI, CORE)
         model = self.model
@@ -78,7 +78,7 @@ class Session:
 
     @property
     def target(self):
-        """The size model's target (``workbench.core.target.Target``)."""
+        """The size model's target (``workbench.core.sizes.target.Target``)."""
         return self.model.target
 
     def origin(self, name: str) -> str:

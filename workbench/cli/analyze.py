@@ -12,8 +12,8 @@ import argparse
 import json
 import sys
 
-from workbench.core.analyze import Analysis, Reasoned, analyze
-from workbench.core.knowledge import EMBEDDED_VERSION
+from workbench.core.analysis.scripts import Analysis, Reasoned, analyze
+from workbench.core.knowledge.model import EMBEDDED_VERSION
 
 
 def add_parser(subparsers) -> None:

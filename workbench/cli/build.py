@@ -8,10 +8,10 @@ import sys
 import threading
 
 from workbench.cli.common import print_json
-from workbench.core.build import BuildFailed, BuildWarning, LogLine, StepStarted
+from workbench.core.engine.build import BuildFailed, BuildWarning, LogLine, StepStarted
+from workbench.core.engine.pipeline import BuildOutcome, run_plan
+from workbench.core.engine.plan import plan_from_recipe
 from workbench.core.errors import WorkbenchError
-from workbench.core.pipeline import BuildOutcome, run_plan
-from workbench.core.plan import plan_from_recipe
 
 EXIT_CODES = """exit codes:
   0    built (and, with --smoke/--probe, every check passed)

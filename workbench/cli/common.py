@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from workbench.core.target import ARCHES, LIBCS, Target, make_target
+from workbench.core.sizes.target import ARCHES, LIBCS, Target, make_target
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:

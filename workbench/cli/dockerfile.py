@@ -6,12 +6,12 @@ import json
 import sys
 from pathlib import Path
 
-from workbench.core.dockerfile import Resolution, build_context
+from workbench.core.analysis.trim_context import recipe_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.recipe import Recipe
-from workbench.core.size_model import load_size_model
-from workbench.core.trim_context import recipe_context
-from workbench.core.trims import TrimContext
+from workbench.core.recipe.dockerfile import Resolution, build_context
+from workbench.core.recipe.recipe import Recipe
+from workbench.core.sizes.model import load_size_model
+from workbench.core.trims.registry import TrimContext
 
 
 def add_parser(subparsers) -> None:

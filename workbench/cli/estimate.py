@@ -14,11 +14,11 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
+from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.estimate import NO_COMPILE, Estimate
-from workbench.core.size_model import DEFAULT_AZURE_CLI, load_size_model
-from workbench.core.trim_context import scripts_context
-from workbench.core.trims import TRIMS, ordered, path_trims
+from workbench.core.sizes.estimate import NO_COMPILE, Estimate
+from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
+from workbench.core.trims.registry import TRIMS, ordered, path_trims
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -123,7 +123,7 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
 def script_analysis(scripts: list[str], azure_cli: str):
     """The ``Analysis`` of ``scripts`` (its packages include the baseline); bad scripts are
     errors."""
-    from workbench.core.analyze import analyze  # only with --script: keeps start-up quick
+    from workbench.core.analysis.scripts import analyze  # only with --script: keeps start-up quick
 
     analysis = analyze(scripts, azure_cli)
     if analysis.errors:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from workbench.cli.common import print_json
+from workbench.core.engine.history import history_path, load_history
 from workbench.core.errors import WorkbenchError
-from workbench.core.history import history_path, load_history
 
 MB = 1_000_000
 

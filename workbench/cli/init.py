@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.recipe import (
+from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
     DEFAULT_BASE_IMAGE,
     FAMILIES,
@@ -17,7 +17,7 @@ from workbench.core.recipe import (
     PipSettings,
     Recipe,
 )
-from workbench.core.trims import TRIMS, ordered
+from workbench.core.trims.registry import TRIMS, ordered
 
 
 def add_parser(subparsers) -> None:
@@ -52,7 +52,7 @@ def run(args) -> int:
             raise WorkbenchError(f"script {script} not found")
     packages = list(args.package)
     if args.script:
-        packages += analysed_packages(args.script, args.azure_cli, explicit=bool(packages))
+        packages += analysed_packages(args.script, args.azure_cli)
     if not packages:
         raise WorkbenchError("no packages: pass --script to analyse or --package NAME...")
     recipe = Recipe(
@@ -97,19 +97,9 @@ def guess_runtime_packages(scripts: list[str]) -> list[str]:
     return [tool for tool in ("bash", "jq", "curl") if re.search(rf"\b{tool}\b", text)]
 
 
-def analysed_packages(scripts: list[str], version: str, explicit: bool) -> list[str]:
-    """Packages the analysis derives from the scripts' az commands.
+def analysed_packages(scripts: list[str], version: str) -> list[str]:
+    """Packages the analysis derives from the scripts' az commands."""
+    from workbench.core.analysis.scripts import analyze
 
-    Seam: uses ``workbench.core.analyze.analyze`` (knowledge helper) when present; until then
-    explicit ``--package`` names are required.
-    """
-    try:
-        from workbench.core.analyze import analyze
-    except ImportError:
-        if explicit:
-            return []
-        raise WorkbenchError(
-            "script analysis is not available in this build; pass --package NAME..."
-        ) from None
     analysis = analyze(scripts, version)
     return [getattr(p, "name", p) for p in analysis.packages]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import humanize
 
-from workbench.core.ci_rules import evaluate, load_rules
-from workbench.core.layers import ImageAnalysis, analyze_image
+from workbench.core.layers.analysis import ImageAnalysis, analyze_image
+from workbench.core.layers.ci_rules import evaluate, load_rules
 
 TOP_FILES = 10
 

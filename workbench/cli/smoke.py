@@ -7,10 +7,10 @@ import sys
 
 from workbench.cli.build import print_smoke
 from workbench.cli.common import print_json
-from workbench.core.build import connect
+from workbench.core.engine.build import connect
+from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
+from workbench.core.engine.smoke import SmokeCall, smoke_test
 from workbench.core.errors import WorkbenchError
-from workbench.core.pipeline import EXIT_SMOKE_FAILED
-from workbench.core.smoke import SmokeCall, smoke_test
 
 EXIT_CODES = """exit codes:
   0  every check passed
@@ -63,12 +63,12 @@ def run(args) -> int:
 
 def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
     if args.recipe:
-        from workbench.core.plan import plan_from_recipe
+        from workbench.core.engine.plan import plan_from_recipe
 
         plan = plan_from_recipe(args.recipe)
         probe = args.package or list(plan.probe_packages)
         return list(plan.calls), [*plan.imports, *args.imports], probe
-    from workbench.core.analyze import analyze
+    from workbench.core.analysis.scripts import analyze
 
     analysis = analyze(args.script, args.azure_cli)
     if analysis.errors:

@@ -102,7 +102,7 @@ class BuildScreen(WorkbenchScreen):
         if session is None:
             self.notify("the session is still loading", severity="warning")
             return
-        from workbench.core.build import engine_address
+        from workbench.core.engine.build import engine_address
 
         path = recipe_path(session)
         modal = BuildConfirmModal(
@@ -155,7 +155,7 @@ class BuildScreen(WorkbenchScreen):
 
     @on(BuildEvents)
     def _events(self, message: BuildEvents) -> None:
-        from workbench.core.build import BuildFailed, BuildResult, BuildWarning, StepStarted
+        from workbench.core.engine.build import BuildFailed, BuildResult, BuildWarning, StepStarted
 
         lines: list[str] = []
         step = None

@@ -160,7 +160,7 @@ class HistoryScreen(WorkbenchScreen):
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load(self, path) -> None:
         """Read the history file off the UI thread."""
-        from workbench.core.history import load_history
+        from workbench.core.engine.history import load_history
 
         try:
             records = load_history(path)

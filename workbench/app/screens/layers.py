@@ -109,7 +109,7 @@ class LayersScreen(WorkbenchScreen):
     def find_default(self, session) -> None:
         """The tag (or id) of the last build of the session's recipe, from its history."""
         from workbench.app.loader import session_recipe
-        from workbench.core.history import last_image, load_history
+        from workbench.core.engine.history import last_image, load_history
 
         try:
             image = last_image(load_history(session_recipe(session).path))
@@ -158,7 +158,7 @@ class LayersScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="layers-analysis", exit_on_error=False)
     def _run_analysis(self, source: str) -> None:
-        from workbench.core.layers import analyze_image
+        from workbench.core.layers.analysis import analyze_image
 
         worker = get_current_worker()
 

@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from workbench.app.widgets.cursor_list import CursorList
 from workbench.app.widgets.format import fmt_bytes
-from workbench.core.filetree import FileTree, Node
+from workbench.core.layers.filetree import FileTree, Node
 
 EXPAND_ALL = 2000
 # Change mark -> (text shown, style part). The letter is the change for monochrome terminals.
