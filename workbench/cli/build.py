@@ -10,8 +10,8 @@ import threading
 from workbench.cli.common import print_json
 from workbench.core.engine.build import BuildFailed, BuildWarning, LogLine, StepStarted
 from workbench.core.engine.pipeline import BuildOutcome, run_plan
-from workbench.core.engine.plan import plan_from_recipe
 from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
 
 EXIT_CODES = """exit codes:
   0    built (and, with --smoke/--probe, every check passed)
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
-    plan = plan_from_recipe(args.recipe, offline=args.offline)
+    plan = Project.open(args.recipe, offline=args.offline).build_plan()
     cancel = threading.Event()
     done: list[BuildOutcome] = []
     worker = threading.Thread(
