@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import humanize
 from packaging.requirements import InvalidRequirement, Requirement
 
 from workbench.cli.common import (
@@ -19,6 +18,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.sizes.estimate import Estimate
 from workbench.core.trims.registry import TRIMS, ordered
+from workbench.core.units import fmt_bytes
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -137,7 +137,7 @@ def _requirement(spec: str) -> Requirement:
 
 def render_table(estimate: Estimate) -> str:
     """The human table: name, version, size, marginal, cumulative, and a total line."""
-    size = humanize.naturalsize
+    size = fmt_bytes
     header = ("package", "version", "size", "marginal", "cumulative")
     rows = [
         (

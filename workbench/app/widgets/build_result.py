@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
 
 if TYPE_CHECKING:
     from workbench.core.engine.smoke import SmokeReport
