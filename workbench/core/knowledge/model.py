@@ -1,7 +1,7 @@
 """The Azure CLI knowledge base of one azure-cli version, loaded from its JSON data.
 
 ``load_knowledge("2.91.0")`` reads the copy shipped in ``workbench/data`` (offline, fast); other
-versions are built from their wheels (``knowledge_build``) once and cached under the user cache
+versions are built from their wheels (``knowledge.build``) once and cached under the user cache
 directory (``WORKBENCH_CACHE_DIR`` overrides it).
 """
 
@@ -187,7 +187,7 @@ def write_data(data: dict[str, Any], path: Path) -> None:
 def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledge:
     """Knowledge of azure-cli ``version``: shipped, cached, or built now from its wheels.
 
-    ``sources`` (a ``knowledge_sources.KnowledgeSources``) supplies wheels and file lists for a
+    ``sources`` (a ``knowledge.sources.KnowledgeSources``) supplies wheels and file lists for a
     build; by default the size engine's resolver, wheel cache and file lists.
     """
     if not _VERSION_RE.match(version):
