@@ -19,8 +19,6 @@ from workbench.core.engine.build import (
     BuildWarning,
     LogLine,
     StepStarted,
-    base_images,
-    final_base_image,
     make_context,
 )
 from workbench.core.engine.image_report import clean_command
@@ -48,13 +46,6 @@ def test_context_holds_dockerfile_and_files(tmp_path):
         assert tar.extractfile("Dockerfile").read() == b"FROM x\n"
         assert names["a/b.sh"].mode == 0o755 and names["ca"].mode == 0o600
         assert tar.extractfile("ca").read() == b"CA"
-
-
-def test_base_images_skip_stages_and_scratch():
-    assert base_images(MULTI) == ["example/base:1", "example/final:2"]
-    assert final_base_image(MULTI) == "example/final:2"
-    assert final_base_image("FROM a:1 AS b\nFROM b\n") == "a:1"
-    assert final_base_image("FROM scratch\n") is None
 
 
 def _stream(chunks, cancel=None):

@@ -27,12 +27,11 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     from workbench.core.project import Project
 
     if recipe is None:
-        from workbench.core.defaults import DEFAULT_BASE_IMAGE
-        from workbench.core.sizes.target import Target
+        from workbench.core.sizes.target import default_target
 
         project = Project.for_scripts(
             [bundled_dir("sample-scripts") / DEFAULT_SCRIPT],
-            target=Target.from_image(DEFAULT_BASE_IMAGE),
+            target=default_target(),
             name=f"{DEFAULT_SCRIPT} (embedded default)",
             offline=offline,
             progress=progress,

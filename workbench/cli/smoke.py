@@ -7,13 +7,13 @@ import sys
 
 from workbench.cli.build import print_smoke
 from workbench.cli.common import print_json
-from workbench.core.defaults import DEFAULT_AZURE_CLI, DEFAULT_BASE_IMAGE
+from workbench.core.defaults import DEFAULT_AZURE_CLI
 from workbench.core.engine.build import connect
 from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
 from workbench.core.engine.smoke import SmokeCall, smoke_test
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
-from workbench.core.sizes.target import Target
+from workbench.core.sizes.target import default_target
 
 EXIT_CODES = """exit codes:
   0  every check passed
@@ -69,7 +69,7 @@ def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
         plan = Project.open(args.recipe).build_plan()
         probe = args.package or list(plan.probe_packages)
         return list(plan.calls), [*plan.imports, *args.imports], probe
-    target = Target.from_image(DEFAULT_BASE_IMAGE)  # sizes do not matter here: snapshot
+    target = default_target()  # sizes do not matter here: the embedded snapshot
     project = Project.for_scripts(args.script, target=target, azure_cli=args.azure_cli)
     if project.analysis is not None and project.analysis.errors:
         raise WorkbenchError(project.analysis.errors[0])
