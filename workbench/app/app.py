@@ -148,6 +148,8 @@ class WorkbenchApp(App):
     @work(thread=True, exit_on_error=False, exclusive=True, group="save")
     def save_session(self) -> None:
         """Write the recipe (atomic, backup kept) off the UI thread."""
+        if self.session is None:
+            return
         try:
             path = save_session(self.session)
         except Exception as exc:  # shown in place; the app keeps working
@@ -198,7 +200,7 @@ class WorkbenchApp(App):
         """Show the ``mode`` screen and run its ``action`` as its key would (a palette entry);
         says so when the screen refuses it now (e.g. cancel with no build running)."""
         await self.switch_mode(mode)
-        if await self.screen.run_action(action):
+        if await self.run_action(action, self.screen):
             return True
         self.notify(f"{action.split('(')[0].replace('_', ' ')}: not available now", timeout=3)
         return False

@@ -74,6 +74,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.core.analysis.runtime import guess_runtime_packages
+    from workbench.core.defaults import DEFAULT_BASE_IMAGE
     from workbench.core.recipe.recipe import Package, Recipe
     from workbench.core.trims.registry import ordered
 
@@ -82,7 +83,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     if recipe is None:
         target = session.target
         recipe = Recipe(
-            base=target.base_image,
+            base=target.base_image or DEFAULT_BASE_IMAGE,
             azure_cli=session.model.azure_cli_version,
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )

@@ -248,6 +248,7 @@ class Session:
                 out[name] = None
             else:
                 out[name] = saved(tuple(ordered([*active, name])), self.compile)
-        if out.get("drop-pip") is not None:  # the venv's pip/setuptools, beyond the packages
-            out["drop-pip"] += self.seed_bytes([n for n in active if n != "drop-pip"])
+        drop_pip = out.get("drop-pip")
+        if drop_pip is not None:  # the venv's pip/setuptools, beyond the packages
+            out["drop-pip"] = drop_pip + self.seed_bytes([n for n in active if n != "drop-pip"])
         return out

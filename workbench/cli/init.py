@@ -96,4 +96,4 @@ def analysed_packages(scripts: list[str], version: str) -> list[str]:
     from workbench.core.analysis.scripts import analyze
 
     analysis = analyze(scripts, version)
-    return [getattr(p, "name", p) for p in analysis.packages]
+    return [p.name for p in analysis.packages]
