@@ -42,6 +42,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     return BuildPlan(
         dockerfile=built.dockerfile,
         files=dict(built.files),
+        buildargs=dict(built.build_args),
         calls=calls,
         paths=tuple(c.path for c in calls),
         imports=tuple(m for n in names if n not in CLI_DISTS for m in import_names(model, n)),
