@@ -23,13 +23,13 @@ import json
 import shlex
 import stat
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.files import write_atomic
+from workbench.core.files import same_file, write_atomic
 from workbench.core.recipe import fields
 from workbench.core.recipe.recipe import FAMILIES, Recipe, canonical
 from workbench.core.trims.registry import TRIMS, TrimContext, ordered, pip_flags, trim_script
@@ -66,8 +66,22 @@ class Resolution:
 
     @classmethod
     def from_json(cls, data: Mapping) -> Resolution:
-        """From ``{"versions": {...}, "no_wheel": [...], "lock": "..."}``."""
-        return cls(data.get("versions", {}), frozenset(data.get("no_wheel", ())), data.get("lock"))
+        """From ``{"versions": {...}, "no_wheel": [...], "lock": "..."}``; WorkbenchError (one
+        line) for data of another shape."""
+        versions = data.get("versions", {}) if isinstance(data, Mapping) else None
+        no_wheel = data.get("no_wheel", []) if isinstance(data, Mapping) else None
+        lock = data.get("lock") if isinstance(data, Mapping) else None
+        if not (
+            isinstance(versions, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items())
+            and isinstance(no_wheel, list)
+            and all(isinstance(n, str) for n in no_wheel)
+            and (lock is None or isinstance(lock, str))
+        ):
+            raise WorkbenchError(
+                'a resolution is {"versions": {name: version}, "no_wheel": [name], "lock": text}'
+            )
+        return cls(dict(versions), frozenset(no_wheel), lock)
 
     @classmethod
     def from_size_model(cls, model, requested, *, lock: bool = False) -> Resolution:
@@ -94,12 +108,25 @@ class BuildContext:
     files: Mapping[str, bytes | Path] = field(default_factory=dict)
     build_args: Mapping[str, str] = field(default_factory=dict)
 
-    def write(self, directory: str | Path, dockerfile: str = "Dockerfile") -> Path:
+    def write(
+        self, directory: str | Path, dockerfile: str = "Dockerfile", *, keep: Iterable[Path] = ()
+    ) -> Path:
         """Write the Dockerfile and every file into ``directory``; returns the Dockerfile path.
 
-        A file already there with other content is backed up to ``<name>.bak`` first.
+        A file already there with other content is backed up to ``<name>.bak`` first. Nothing
+        is written onto a file this context copies from, nor onto ``keep`` (the recipe).
         """
         directory = Path(directory)
+        sources = [*keep, *(c for c in self.files.values() if isinstance(c, Path))]
+        generated = [directory / dockerfile] + [
+            directory / rel for rel, c in self.files.items() if not isinstance(c, Path)
+        ]
+        for dest in generated:
+            hit = next((s for s in sources if same_file(dest, s)), None)
+            if hit is not None:
+                raise WorkbenchError(
+                    f"{dest} is {hit}, an input of this build; write the Dockerfile elsewhere"
+                )
         for rel, content in self.files.items():
             dest = directory / rel
             if not (isinstance(content, Path) and dest.exists() and dest.samefile(content)):

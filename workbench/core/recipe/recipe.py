@@ -20,7 +20,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.files import Stamp, one_line, os_reason, same_file, write_atomic
+from workbench.core.files import Backup, Stamp, one_line, os_reason, same_file, write_atomic
 from workbench.core.recipe import fields
 from workbench.core.trims.registry import TRIMS, TrimContext, get_trim
 
@@ -192,7 +192,7 @@ class Recipe:
                 f"{where}: azcopy.sha256 must be 64 hex digits (the download is verified)"
             )
         for script in self.scripts:
-            if not (self.root / script).is_file():
+            if not self._file(script).is_file():
                 raise WorkbenchError(f"{where}: script {script} not found in {self.root}")
         if self.pip.ca_bundle and not self._file(self.pip.ca_bundle).is_file():
             raise WorkbenchError(f"{where}: pip.ca_bundle {self.pip.ca_bundle} not found")
@@ -303,17 +303,25 @@ class Recipe:
         _sync_table(doc, data)
         return tomlkit.dumps(doc)
 
-    def save(self, path: str | os.PathLike | None = None, *, force: bool = False) -> Path:
-        """Write atomically; an existing file is first copied to ``<name>.bak``. Saving over
-        the file it was loaded from refuses (``ChangedOnDisk``) when that file changed on disk
-        since, unless ``force``."""
+    def save(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        force: bool = False,
+        overwrite: bool = True,
+        backup: Backup = "single",
+    ) -> Path:
+        """Write atomically; an existing file is first copied to ``<name>.bak`` (``backup``:
+        see ``files.write_atomic``). Saving over the file it was loaded from refuses
+        (``ChangedOnDisk``) when that file changed on disk since, unless ``force``;
+        ``overwrite=False`` refuses any existing file."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise WorkbenchError("recipe has no file name; pass one to save")
         text = self.to_toml()
         same = self.path is not None and self._stamp is not None and same_file(target, self.path)
         expect = self._stamp if same and not force else None
-        write_atomic(target, text, backup="single", expect=expect)
+        write_atomic(target, text, backup=backup, overwrite=overwrite, expect=expect)
         self.path = target
         self._stamp = Stamp.of(target, text.encode("utf-8"))
         return target
