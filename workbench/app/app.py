@@ -29,6 +29,7 @@ from workbench.app.session import Session
 from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
+from workbench.core.files import one_line
 
 
 class WorkbenchApp(App):
@@ -109,7 +110,7 @@ class WorkbenchApp(App):
                 ),
             )
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("load", _one_line(exc)))
+            self.post_message(WorkFailed("load", one_line(exc)))
         else:
             self.post_message(SessionLoaded(session))
 
@@ -148,7 +149,7 @@ class WorkbenchApp(App):
         try:
             path = save_session(self.session)
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("save", _one_line(exc)))
+            self.post_message(WorkFailed("save", one_line(exc)))
         else:
             self.post_message(Saved(str(path)))
 
@@ -207,8 +208,3 @@ _QUIT_QUESTIONS = {  # (building, unsaved changes) -> the question before quitti
     (True, True): "A build is running and changes are unsaved. Cancel the build and quit "
     "without saving?",
 }
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -162,12 +162,6 @@ def last_build(recipe: Recipe) -> dict | None:
     return built[-1] if built else None
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the user."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 @dataclass(frozen=True)
 class CommandRow:
     """One ``az`` call with the command modules and SDK distributions it needs."""

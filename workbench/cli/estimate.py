@@ -16,6 +16,7 @@ from workbench.cli.common import (
 )
 from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 from workbench.core.sizes.estimate import NO_COMPILE, Estimate
 from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
 from workbench.core.trims.registry import TRIMS, ordered, path_trims
@@ -142,7 +143,7 @@ def _requirement(spec: str) -> Requirement:
     except InvalidRequirement as exc:
         raise WorkbenchError(
             f"{spec!r} is not a package name or requirement such as azure-mgmt-compute==34.1.0 "
-            f"({str(exc).splitlines()[0]})"
+            f"({one_line(exc)})"
         ) from None
 
 

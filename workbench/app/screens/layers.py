@@ -32,6 +32,7 @@ from workbench.app.widgets.file_tree import COLUMNS, FileTreeView
 from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched
@@ -114,7 +115,7 @@ class LayersScreen(WorkbenchScreen):
         try:
             image = last_image(load_history(session_recipe(session).path))
         except Exception as exc:  # shown in place; the user can still type an image
-            self.post_message(DefaultImage(None, _one_line(exc)))
+            self.post_message(DefaultImage(None, one_line(exc)))
         else:
             self.post_message(DefaultImage(image))
 
@@ -172,7 +173,7 @@ class LayersScreen(WorkbenchScreen):
         except _Cancelled:
             return
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(AnalysisDone(source, None, _one_line(exc)))
+            self.post_message(AnalysisDone(source, None, one_line(exc)))
         else:
             self.post_message(AnalysisDone(source, analysis))
 
@@ -273,7 +274,7 @@ class LayersScreen(WorkbenchScreen):
         try:
             tree = view.analysis.tree(*view[1:])
         except Exception as exc:  # a bad regex, mostly: shown in place
-            self.post_message(TreeDone(view, None, _one_line(exc)))
+            self.post_message(TreeDone(view, None, one_line(exc)))
         else:
             self.post_message(TreeDone(view, tree))
 
@@ -373,8 +374,3 @@ def _waste_title(analysis) -> Content:
         ("Inefficient files", "bold"),
         f", largest first · {len(files)} · {fmt_bytes(analysis.wasted_bytes)} wasted",
     )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -18,6 +18,7 @@ from pathlib import Path
 import zstandard
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 from workbench.core.layers.engine_export import engine_export
 from workbench.core.layers.layer_scan import LayerScan, normalize, scan_layer
 from workbench.core.layers.tarstream import (
@@ -107,7 +108,7 @@ def _read_archive(raw, name: str, total: int | None, progress: Progress | None) 
             elif kind in ("tar", "gzip", "zstd"):
                 scans[path] = scan_layer(open_tar_stream(kind, Prefixed(head, data)))
     except _STREAM_ERRORS as exc:
-        raise WorkbenchError(f"{name}: unreadable image archive: {_reason(exc)}") from None
+        raise WorkbenchError(f"{name}: unreadable image archive: {one_line(exc)}") from None
     if progress:
         progress(counted.done, counted.done, name)
 
@@ -140,7 +141,7 @@ def _read_oci_dir(root: Path, progress: Progress | None) -> ImageLayers:
                     raise TarFormatError(f"layer {ref} is not a tar, gzip or zstd blob")
                 scan = scan_layer(open_tar_stream(kind, Prefixed(head, raw)))
         except _STREAM_ERRORS as exc:
-            raise WorkbenchError(f"{name}: unreadable layer {ref}: {_reason(exc)}") from None
+            raise WorkbenchError(f"{name}: unreadable layer {ref}: {one_line(exc)}") from None
         if progress:
             progress(0, None, ref)
         return scan
@@ -208,8 +209,3 @@ def _parse_json(raw: bytes, what: str, name: str):
         return json.loads(raw)
     except ValueError:
         raise WorkbenchError(f"{name}: {what} is not valid JSON") from None
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text or type(exc).__name__
