@@ -36,7 +36,10 @@ from workbench.core.files import one_line
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched
-ASK = "Type an image name, a `docker save` archive or an OCI layout directory, then Enter."
+ASK = (
+    "Type an image name, a `docker save` archive or an OCI layout directory, then Enter "
+    "(Escape leaves the field)."
+)
 
 
 class _Cancelled(Exception):
@@ -330,6 +333,10 @@ class LayersScreen(WorkbenchScreen):
         search.focus()
 
     def action_clear_search(self) -> None:
+        """Escape: out of the image field (so 1-6 switch screens again), or clear the search."""
+        if self.focused is self.query_one("#layers-source", Input):
+            self.set_focus(None)
+            return
         search = self.query_one("#layers-search", Input)
         if not search.has_class("-shown"):
             return
