@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -126,7 +127,7 @@ def lint(ctx: BuildContext) -> list[str]:
         if stage == last and "pip-ca" in args:
             problems.append("pip CA reaches the final stage")
         if keyword == "COPY" and "--from" not in args:
-            for src in args.split()[:-1]:
+            for src in json.loads(args)[:-1]:
                 if src not in ctx.files:
                     problems.append(f"COPY source {src} missing from the build context")
     return problems

@@ -17,7 +17,7 @@
 FROM python:3.11-slim-bookworm AS builder
 
 # Build inputs: the generated trim script (context embedded).
-COPY workbench-build/trim.py /tmp/workbench/
+COPY ["workbench-build/trim.py", "/tmp/workbench/"]
 
 # One RUN: install pinned packages, then trim, so the copied result is final.
 # azure-cli with --no-deps: its Requires-Dist pulls in every SDK (~674 MB); the second pip call
@@ -52,7 +52,7 @@ ENV PATH="/opt/az/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

@@ -17,7 +17,7 @@
 FROM workbench-test/debian-python:bookworm AS builder
 
 # Build inputs: the generated trim script (context embedded), the pip CA bundle.
-COPY workbench-build/trim.py workbench-build/pip-ca.pem /tmp/workbench/
+COPY ["workbench-build/trim.py", "workbench-build/pip-ca.pem", "/tmp/workbench/"]
 
 # One RUN: install pinned packages, then trim, so the copied result is final.
 # azure-cli with --no-deps: its Requires-Dist pulls in every SDK (~674 MB); the second pip call
@@ -52,7 +52,7 @@ COPY --from=builder /install/ /
 ENV PYTHONDONTWRITEBYTECODE=1
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -15,7 +17,7 @@ from textual.signal import Signal
 
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
-from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.messages import LoadProgress, SaveConflict, Saved, SessionLoaded, WorkFailed
 from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
@@ -29,6 +31,8 @@ from workbench.app.session import Session
 from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
+from workbench.core.errors import WorkbenchError
+from workbench.core.files import ChangedOnDisk, one_line
 
 if TYPE_CHECKING:
     from workbench.core.engine.pipeline import BuildOutcome
@@ -77,6 +81,7 @@ class WorkbenchApp(App):
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
+        self.crash: str | None = None  # the one line an unhandled error leaves on stderr
         self.session_changed: Signal[Session | None] = Signal(self, "session-changed")
         self.build_finished: Signal[BuildOutcome] = Signal(self, "build-finished")
 
@@ -98,7 +103,14 @@ class WorkbenchApp(App):
             self.notify(f"no theme named {wanted!r}; using {DEFAULT_THEME}", severity="warning")
             wanted = DEFAULT_THEME
         self.theme = wanted
-        self.theme_changed_signal.subscribe(self, lambda theme: save_setting("theme", theme.name))
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        """Remember the theme; a config dir that cannot be written is a warning, not a crash."""
+        try:
+            save_setting("theme", theme.name)
+        except WorkbenchError as exc:
+            self.notify(str(exc), title="Theme not remembered", severity="warning", timeout=8)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="session")
     def load_session(self) -> None:
@@ -112,7 +124,7 @@ class WorkbenchApp(App):
                 ),
             )
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("load", _one_line(exc)))
+            self.post_message(WorkFailed("load", one_line(exc)))
         else:
             self.post_message(SessionLoaded(session))
 
@@ -146,16 +158,49 @@ class WorkbenchApp(App):
             self.save_session()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="save")
-    def save_session(self) -> None:
-        """Write the recipe (atomic, backup kept) off the UI thread."""
+    def save_session(self, force: bool = False) -> None:
+        """Write the recipe (atomic, backup kept) off the UI thread; a recipe changed on disk
+        since it was opened is not overwritten without asking."""
         if self.session is None:
             return
         try:
-            path = save_session(self.session)
+            path = save_session(self.session, force=force)
+        except ChangedOnDisk as exc:
+            self.post_message(SaveConflict(str(exc)))
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("save", _one_line(exc)))
+            self.post_message(WorkFailed("save", one_line(exc)))
         else:
             self.post_message(Saved(str(path)))
+
+    @on(SaveConflict)
+    def _save_conflict(self, message: SaveConflict) -> None:
+        question = f"{message.error}. Overwrite it anyway (the file on disk is kept as .bak)?"
+        self.push_screen(
+            ConfirmModal(question, "Overwrite", "Keep theirs"),
+            lambda yes: self.save_session(force=True) if yes else None,
+        )
+
+    def run(self, *args, **kwargs):
+        """Run the app; after an unhandled error its one line goes to stderr."""
+        result = super().run(*args, **kwargs)
+        if self.crash:
+            print(self.crash, file=sys.stderr)
+        return result
+
+    def _fatal_error(self) -> None:
+        """An unhandled error ends the app with exit code 1 and one line on stderr (the
+        traceback with WORKBENCH_DEBUG=1); files are written atomically, so none is left
+        half-written."""
+        if os.environ.get("WORKBENCH_DEBUG") or self._exception is None:
+            super()._fatal_error()
+            return
+        error = self._exception
+        self.bell()
+        self.crash = (
+            f"workbench: internal error: {type(error).__name__}: {one_line(error)} "
+            "(WORKBENCH_DEBUG=1 shows the traceback; please report it)"
+        )
+        self._close_messages_no_wait()
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
@@ -212,8 +257,3 @@ _QUIT_QUESTIONS = {  # (building, unsaved changes) -> the question before quitti
     (True, True): "A build is running and changes are unsaved. Cancel the build and quit "
     "without saving?",
 }
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -107,11 +107,12 @@ def session_project(session: Session) -> Project:
     return session.project.with_recipe(session_recipe(session))
 
 
-def save_session(session: Session, path: Path | None = None) -> Path:
+def save_session(session: Session, path: Path | None = None, *, force: bool = False) -> Path:
     """Write the session's choices as a recipe: the loaded one keeps its comments; a file
-    already there is kept as ``<name>.bak``; the write is atomic."""
+    already there is kept as ``<name>.bak``; the write is atomic. A recipe changed on disk
+    since it was opened raises ``ChangedOnDisk`` unless ``force``."""
     recipe = session_recipe(session, path)
-    saved = recipe.save(recipe.path)
+    saved = recipe.save(recipe.path, force=force)
     session.project = session.project.with_recipe(recipe)
     session.name = str(saved)
     session.dirty = False
@@ -140,12 +141,6 @@ def last_build(recipe: Recipe) -> dict | None:
     return built[-1] if built else None
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the user."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 @dataclass(frozen=True)
 class CommandRow:
     """One ``az`` call with the command modules and SDK distributions it needs."""
@@ -167,7 +162,8 @@ class ScriptsView:
 
 def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
     """Read the scripts and map each analysed call to its modules and packages (the static
-    load plan of that call alone). Worker threads only."""
+    load plan of that call alone, planned once per distinct command path). Worker threads
+    only."""
     from workbench.core.knowledge.load_plan import plan_load
     from workbench.core.knowledge.model import load_knowledge
 
@@ -179,13 +175,19 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
             texts[str(path)] = ""
     rows = []
     knowledge = load_knowledge(analysis.version) if analysis.knowledge_loaded else None
+    planned: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for command in analysis.commands:
         modules: tuple[str, ...] = ()
         packages: tuple[str, ...] = ()
         if knowledge is not None and command.path:
-            plan = plan_load(knowledge, [command.path])
-            modules = tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items())
-            packages = tuple(sorted(plan.dists))
+            key = tuple(command.path)
+            if key not in planned:
+                plan = plan_load(knowledge, [command.path])
+                planned[key] = (
+                    tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items()),
+                    tuple(sorted(plan.dists)),
+                )
+            modules, packages = planned[key]
         label = " ".join(("az", *command.path))
         rows.append(CommandRow(label, command.file, command.line, modules, packages))
     return ScriptsView(texts, tuple(rows))
@@ -199,6 +201,8 @@ def add_script(session: Session, text: str) -> Project:
 
     path = Path(text.strip()).expanduser()
     path = path if path.is_absolute() else Path.cwd() / path
+    if path.is_dir():
+        raise WorkbenchError(f"{text.strip()} is a directory; give a script's path")
     if not path.is_file():
         raise WorkbenchError(f"{text.strip() or 'nothing'}: no such file; give a script's path")
     if any(path.resolve() == Path(s).resolve() for s in session.scripts):

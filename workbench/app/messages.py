@@ -39,6 +39,13 @@ class WorkFailed(Message):
 
 
 @dataclass
+class SaveConflict(Message):
+    """The recipe changed on disk since it was opened; ``error`` says so in one line."""
+
+    error: str
+
+
+@dataclass
 class Saved(Message):
     """The recipe was written to ``path``."""
 

@@ -6,9 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 
 from workbench.cli.common import print_json
-from workbench.core.engine.build import BuildFailed, BuildWarning, LogLine, StepStarted
+from workbench.core.engine.build import (
+    CANCEL_GRACE,
+    BuildFailed,
+    BuildWarning,
+    LogLine,
+    StepStarted,
+)
 from workbench.core.engine.pipeline import BuildOutcome, run_plan
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
@@ -23,6 +30,8 @@ EXIT_CODES = """exit codes:
   4    built, but the smoke test failed
   130  cancelled (Ctrl-C)
 Every outcome, failures included, is appended to .workbench/history.jsonl beside the recipe."""
+
+SILENCE_NOTE_S = 30  # a note on stderr after this long without a build event
 
 
 def add_parser(subparsers) -> None:
@@ -53,31 +62,54 @@ def run(args) -> int:
     plan = Project.open(args.recipe, offline=args.offline).build_plan()
     cancel = threading.Event()
     done: list[BuildOutcome] = []
-    worker = threading.Thread(
-        target=lambda: done.append(
-            run_plan(
-                plan,
-                args.recipe,
-                tag=args.tag,
-                smoke=args.smoke,
-                probe=args.probe,
-                cancel=cancel,
-                on_event=log_event,
-                on_progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+    heard = [time.monotonic()]
+
+    def on_event(event) -> None:
+        heard[0] = time.monotonic()
+        log_event(event)
+
+    finished = threading.Event()  # not Thread.join: an interrupted join misreports is_alive
+
+    def work() -> None:
+        try:
+            done.append(
+                run_plan(
+                    plan,
+                    args.recipe,
+                    tag=args.tag,
+                    smoke=args.smoke,
+                    probe=args.probe,
+                    cancel=cancel,
+                    on_event=on_event,
+                    on_progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+                )
             )
-        ),
-        daemon=True,
-    )
-    worker.start()
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not finished.wait(0.2):
+            if time.monotonic() - heard[0] >= SILENCE_NOTE_S:
+                heard[0] = time.monotonic()
+                print(
+                    f"  (no word from the engine for {SILENCE_NOTE_S} s; still waiting, "
+                    "Ctrl-C cancels)",
+                    file=sys.stderr,
+                )
     except KeyboardInterrupt:  # stop the build; the pipeline records it as cancelled
+        print("cancelling the build...", file=sys.stderr)
         cancel.set()
-        worker.join()
+        _wait_bounded(finished, CANCEL_GRACE + 10)
+        if not done:
+            raise WorkbenchError(
+                "cancelled; the engine did not confirm it (check `docker ps`)", exit_code=130
+            ) from None
     if not done:
         raise WorkbenchError("the build stopped without an outcome", exit_code=1)
     outcome = done[0]
+    if outcome.history_error:
+        print(f"workbench build: warning: {outcome.history_error}", file=sys.stderr)
     if outcome.failure:
         print(f"workbench build: error: {outcome.failure.line()}", file=sys.stderr)
         if args.json:
@@ -87,6 +119,18 @@ def run(args) -> int:
     if args.json:
         print_json(outcome.to_json())
     return outcome.exit_code
+
+
+def _wait_bounded(finished: threading.Event, seconds: float) -> None:
+    """Wait for the cancelled build to record its outcome; another Ctrl-C does not cut the
+    wait short (it is bounded), so the outcome is still recorded."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if finished.wait(0.2):
+                return
+        except KeyboardInterrupt:
+            print(f"still cancelling (at most {seconds:.0f} s)...", file=sys.stderr)
 
 
 def log_event(event) -> None:

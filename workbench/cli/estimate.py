@@ -15,6 +15,7 @@ from workbench.cli.common import (
 )
 from workbench.core.defaults import DEFAULT_AZURE_CLI, NO_COMPILE
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 from workbench.core.project import Project
 from workbench.core.sizes.estimate import Estimate
 from workbench.core.trims.registry import TRIMS, ordered
@@ -131,7 +132,7 @@ def _requirement(spec: str) -> Requirement:
     except InvalidRequirement as exc:
         raise WorkbenchError(
             f"{spec!r} is not a package name or requirement such as azure-mgmt-compute==34.1.0 "
-            f"({str(exc).splitlines()[0]})"
+            f"({one_line(exc)})"
         ) from None
 
 

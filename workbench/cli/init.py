@@ -40,14 +40,21 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pip-ca", metavar="PATH", help="CA bundle for pip (default: $PIP_CERT)")
     p.add_argument("--index-url", metavar="URL", help="pip index URL for the build")
     p.add_argument("-o", "--output", default="workbench.toml", metavar="FILE")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing recipe (kept as FILE.bak; older backups as FILE.bak.N)",
+    )
     p.add_argument("--json", action="store_true", help="print the recipe as JSON")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    """Write the recipe; an existing file is kept as <name>.bak."""
+    """Write the recipe; an existing file is refused without --force (then kept as a backup)."""
     out = Path(args.output)
     for script in args.script:
+        if Path(script).is_dir():
+            raise WorkbenchError(f"script {script} is a directory; name the script file")
         if not Path(script).is_file():
             raise WorkbenchError(f"script {script} not found")
     packages = list(args.package)
@@ -74,7 +81,7 @@ def run(args) -> int:
     )
     recipe.path = out
     recipe.validate(str(out))
-    recipe.save(out)
+    recipe.save(out, overwrite=args.force, backup="numbered")
     if args.json:
         print(json.dumps({"recipe": str(out), **recipe.to_data()}, indent=2))
     else:
@@ -96,4 +103,6 @@ def analysed_packages(scripts: list[str], version: str) -> list[str]:
     from workbench.core.analysis.scripts import analyze
 
     analysis = analyze(scripts, version)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
     return [p.name for p in analysis.packages]

@@ -9,29 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import platformdirs
+
+from workbench.core.files import write_atomic
 
 
 def cache_dir() -> Path:
     """Root of workbench's cache."""
     override = os.environ.get("WORKBENCH_CACHE_DIR")
     return Path(override) if override else Path(platformdirs.user_cache_dir("workbench"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _entry_path(kind: str, key: str) -> Path:
@@ -59,4 +47,4 @@ def put_json(kind: str, key: str, payload: dict) -> None:
     """Store ``payload`` under ``key`` with a digest that ``get_json`` verifies."""
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     envelope = {"key": key, "digest": hashlib.sha256(body).hexdigest(), "payload": payload}
-    atomic_write_bytes(_entry_path(kind, key), json.dumps(envelope).encode())
+    write_atomic(_entry_path(kind, key), json.dumps(envelope).encode())

@@ -245,6 +245,7 @@ class Project:
         return BuildPlan(
             dockerfile=built.dockerfile,
             files=dict(built.files),
+            buildargs=dict(built.build_args),
             calls=calls,
             paths=tuple(c.path for c in calls),
             imports=tuple(m for n in names if n not in (CLI, CORE) for m in self.import_names(n)),

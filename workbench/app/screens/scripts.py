@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 if TYPE_CHECKING:
     from workbench.app.loader import ScriptsView
@@ -123,7 +124,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
     def load_view(self, session) -> None:
         """Read the scripts and map each call to its modules and packages."""
-        from workbench.app.loader import one_line, scripts_view
+        from workbench.app.loader import scripts_view
 
         try:
             view = scripts_view(session.scripts, session.analysis)
@@ -273,7 +274,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-add")
     def analyse_with(self, session, text: str) -> None:
         """Analyse the session's scripts plus the one at ``text``."""
-        from workbench.app.loader import add_script, one_line
+        from workbench.app.loader import add_script
 
         try:
             project = add_script(session, text)

@@ -23,6 +23,7 @@ from workbench.core.engine.history import append_record, new_record
 from workbench.core.engine.image_report import ImageReport, image_report
 from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_test
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 
 # Exit codes of `workbench build` / `workbench smoke` (documented in their --help).
 EXIT_OK = 0
@@ -71,6 +72,7 @@ class BuildOutcome:
     smoke: SmokeReport | None = None
     record: dict = field(default_factory=dict)
     history: Path | None = None
+    history_error: str | None = None  # why the record could not be appended
     exit_code: int = EXIT_OK
 
     def to_json(self) -> dict:
@@ -154,14 +156,30 @@ def run_plan(
         kind = "engine" if exc.exit_code == EXIT_ENGINE_DOWN else "error"
         outcome.failure = BuildFailed(kind, str(exc), duration_s=time.monotonic() - started)
         outcome.exit_code = exc.exit_code
+    except Exception as exc:  # the engine misbehaving after the build (a 500, a cut line)
+        outcome.failure = BuildFailed(
+            "engine", f"the engine failed: {one_line(exc)}", duration_s=time.monotonic() - started
+        )
+    if cancel is not None and cancel.is_set() and not _cancelled(outcome):
+        outcome.failure = BuildFailed(
+            "cancelled", "cancelled", duration_s=time.monotonic() - started
+        )
+        outcome.exit_code = EXIT_OK
     durations["total_s"] = round(time.monotonic() - started, 3)
     if outcome.failure and outcome.exit_code == EXIT_OK:
         outcome.exit_code = _FAILURE_EXIT.get(outcome.failure.kind, EXIT_BUILD_FAILED)
     elif outcome.smoke and not outcome.smoke.passed:
         outcome.exit_code = EXIT_SMOKE_FAILED
     outcome.record = _record(plan, outcome, base, tag, durations)
-    outcome.history = append_record(recipe, outcome.record)
+    try:
+        outcome.history = append_record(recipe, outcome.record)
+    except WorkbenchError as exc:
+        outcome.history_error = str(exc)
     return outcome
+
+
+def _cancelled(outcome: BuildOutcome) -> bool:
+    return outcome.failure is not None and outcome.failure.kind == "cancelled"
 
 
 def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dict:

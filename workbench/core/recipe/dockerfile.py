@@ -9,21 +9,28 @@ Layout rules (each explained again in the Dockerfile's own comments):
   pinned from the resolution, or installed from a hashed lock with ``--require-hashes``.
 - A pip CA bundle never reaches the final image: Docker's classic builder keeps whatever is
   COPYed in a layer, so with a CA the install happens in a builder stage and only its result
-  (the venv, or a ``pip --root`` tree in system mode) is copied into the final stage.
+  (the venv, or a ``pip --root`` tree in system mode) is copied into the final stage. An index
+  URL with credentials is likewise a build arg of the builder stage only (``build_args``), so
+  it is neither in the Dockerfile text nor in the final image's history.
+- Recipe text never becomes an instruction: values are checked against their grammars
+  (``recipe.fields``), every value in a RUN is shell-quoted, COPY uses the JSON form and
+  comments are flattened to one line.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
+import stat
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import same_file, write_atomic
+from workbench.core.recipe import fields
 from workbench.core.recipe.recipe import FAMILIES, Recipe, canonical
 from workbench.core.trims.registry import TRIMS, TrimContext, ordered, pip_flags, trim_script
 
@@ -40,6 +47,7 @@ _BUILD_DEPS = {
 }
 _AZCOPY_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 _INDENT = "    "
+_INDEX_ARG = "PIP_INDEX_URL"  # pip reads it from the environment
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,22 @@ class Resolution:
 
     @classmethod
     def from_json(cls, data: Mapping) -> Resolution:
-        """From ``{"versions": {...}, "no_wheel": [...], "lock": "..."}``."""
-        return cls(data.get("versions", {}), frozenset(data.get("no_wheel", ())), data.get("lock"))
+        """From ``{"versions": {...}, "no_wheel": [...], "lock": "..."}``; WorkbenchError (one
+        line) for data of another shape."""
+        versions = data.get("versions", {}) if isinstance(data, Mapping) else None
+        no_wheel = data.get("no_wheel", []) if isinstance(data, Mapping) else None
+        lock = data.get("lock") if isinstance(data, Mapping) else None
+        if not (
+            isinstance(versions, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items())
+            and isinstance(no_wheel, list)
+            and all(isinstance(n, str) for n in no_wheel)
+            and (lock is None or isinstance(lock, str))
+        ):
+            raise WorkbenchError(
+                'a resolution is {"versions": {name: version}, "no_wheel": [name], "lock": text}'
+            )
+        return cls(dict(versions), frozenset(no_wheel), lock)
 
     @classmethod
     def from_size_model(cls, model, requested, *, lock: bool = False) -> Resolution:
@@ -84,13 +106,27 @@ class BuildContext:
 
     dockerfile: str
     files: Mapping[str, bytes | Path] = field(default_factory=dict)
+    build_args: Mapping[str, str] = field(default_factory=dict)
 
-    def write(self, directory: str | Path, dockerfile: str = "Dockerfile") -> Path:
+    def write(
+        self, directory: str | Path, dockerfile: str = "Dockerfile", *, keep: Iterable[Path] = ()
+    ) -> Path:
         """Write the Dockerfile and every file into ``directory``; returns the Dockerfile path.
 
-        A file already there with other content is backed up to ``<name>.bak`` first.
+        A file already there with other content is backed up to ``<name>.bak`` first. Nothing
+        is written onto a file this context copies from, nor onto ``keep`` (the recipe).
         """
         directory = Path(directory)
+        sources = [*keep, *(c for c in self.files.values() if isinstance(c, Path))]
+        generated = [directory / dockerfile] + [
+            directory / rel for rel, c in self.files.items() if not isinstance(c, Path)
+        ]
+        for dest in generated:
+            hit = next((s for s in sources if same_file(dest, s)), None)
+            if hit is not None:
+                raise WorkbenchError(
+                    f"{dest} is {hit}, an input of this build; write the Dockerfile elsewhere"
+                )
         for rel, content in self.files.items():
             dest = directory / rel
             if not (isinstance(content, Path) and dest.exists() and dest.samefile(content)):
@@ -101,20 +137,13 @@ class BuildContext:
 
 
 def _write_kept(dest: Path, content: bytes | Path) -> None:
-    """Write (or copy, keeping the mode) atomically unless identical; back up a different
-    existing file first."""
+    """Write (or copy, with the source's mode) atomically unless identical; a different
+    existing file is kept as ``.bak``."""
     data = content.read_bytes() if isinstance(content, Path) else content
-    if dest.exists() and dest.read_bytes() == data:
+    if dest.is_file() and dest.read_bytes() == data:
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        shutil.copy2(dest, dest.with_name(dest.name + ".bak"))
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    if isinstance(content, Path):
-        shutil.copy2(content, tmp)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    mode = stat.S_IMODE(content.stat().st_mode) if isinstance(content, Path) else None
+    write_atomic(dest, data, backup="single", mode=mode)
 
 
 def build_context(
@@ -124,6 +153,7 @@ def build_context(
 
     ``trim_context``: what the trims keep (the project merges the recipe's ``[keep]`` in).
     """
+    recipe.check_values()
     family = recipe.package_family()
     if family not in FAMILIES:
         raise WorkbenchError(
@@ -140,7 +170,10 @@ class _Renderer:
         self.family = family
         self.trims = ordered(recipe.trims)
         self.context = trim_context or TrimContext()
-        self.builder = recipe.mode == "multistage" or bool(recipe.pip.ca_bundle)
+        self.secret_index = _has_credentials(recipe.pip.index_url)
+        self.builder = (
+            recipe.mode == "multistage" or bool(recipe.pip.ca_bundle) or self.secret_index
+        )
         self.files: dict[str, bytes | Path] = {}
         self.distro_python = not _is_python_image(recipe.base)
 
@@ -154,7 +187,8 @@ class _Renderer:
         else:
             lines += self._single_stage(staged)
         lines += self._tail()
-        return BuildContext("\n".join(lines) + "\n", self.files)
+        args = {_INDEX_ARG: self.r.pip.index_url} if self.secret_index else {}
+        return BuildContext("\n".join(lines) + "\n", self.files, args)
 
     def _stage_inputs(self) -> list[str]:
         """Files the install RUN needs, registered in the context; their context paths."""
@@ -173,7 +207,8 @@ class _Renderer:
     def _header(self) -> list[str]:
         source = self.r.path.name if self.r.path else "a workbench recipe"
         lines = [
-            f"# Generated by workbench from {source} (recipe sha256 {self.r.digest()[:12]});",
+            f"# Generated by workbench from {_flat(source)} (recipe sha256 "
+            f"{self.r.digest()[:12]});",
             "# edit the recipe and re-render rather than editing this file.",
             f"# Azure CLI {self.r.azure_cli} on {self.r.base} ({self.family} packages), "
             f"install mode {self.r.mode}.",
@@ -190,7 +225,7 @@ class _Renderer:
 
     # ---- stages ----------------------------------------------------------------------
     def _single_stage(self, staged: list[str]) -> list[str]:
-        lines = [f"FROM {self.r.base}", ""]
+        lines = [f"FROM {_image(self.r.base)}", ""]
         lines += self._copy_staged(staged)
         steps = self._runtime_steps() + self._install_steps(final=True) + self._azcopy_steps()
         steps += self._cleanup_steps(staged)
@@ -211,9 +246,19 @@ class _Renderer:
         lines = [
             "# ---- builder stage: installs and trims; discarded after the build ----",
             *_comment(f"A separate stage because {why}."),
-            f"FROM {self.r.base} AS builder",
+            f"FROM {_image(self.r.base)} AS builder",
             "",
         ]
+        if self.secret_index:
+            lines += [
+                *_comment(
+                    f"The index URL carries credentials: a build arg of this stage only "
+                    f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
+                    "environment, and the final stage never sees it."
+                ),
+                f"ARG {_INDEX_ARG}",
+                "",
+            ]
         lines += self._copy_staged(staged)
         lines += _comment(
             "One RUN: install pinned packages, then trim, so the copied result is final."
@@ -260,7 +305,7 @@ class _Renderer:
     def _final_stage_from_builder(self) -> list[str]:
         lines = [
             "# ---- final stage: the base image plus the trimmed result, nothing else ----",
-            f"FROM {self.r.base}",
+            f"FROM {_image(self.r.base)}",
             "",
         ]
         runtime = self._runtime_steps()
@@ -336,7 +381,7 @@ class _Renderer:
         note = "" if self.builder else "; removed by the RUN below (a few KB stay in this layer)"
         return [
             *_comment(f"Build inputs: {names}{note}."),
-            f"COPY {' '.join(staged)} {STAGING}/",
+            _copy([*staged, f"{STAGING}/"]),
             "",
         ]
 
@@ -354,7 +399,7 @@ class _Renderer:
             self.files[seen[name]] = self.r.root / script
         return [
             "# The scripts this image exists to run.",
-            f"COPY {' '.join(seen.values())} {SCRIPTS_DIR}/",
+            _copy([*seen.values(), f"{SCRIPTS_DIR}/"]),
             f"WORKDIR {SCRIPTS_DIR}",
             "",
         ]
@@ -370,10 +415,10 @@ class _Renderer:
         if not packages:
             return []
         if self.family == "apk":
-            return [f"apk add --no-cache {' '.join(packages)}"]
+            return [f"apk add --no-cache {_words(packages)}"]
         return [
             "apt-get update",
-            f"apt-get install -y --no-install-recommends {' '.join(packages)}",
+            f"apt-get install -y --no-install-recommends {_words(packages)}",
         ]
 
     def _build_deps(self) -> list[str]:
@@ -418,8 +463,8 @@ class _Renderer:
 
     def _pip_steps(self, python: str, root: bool) -> list[str]:
         opts = ["--no-cache-dir", "--disable-pip-version-check"]
-        if self.r.pip.index_url:
-            opts.append(f"--index-url {shlex.quote(self.r.pip.index_url)}")
+        if self.r.pip.index_url and not self.secret_index:
+            opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
         if self.r.pip.ca_bundle:
             opts.append(f"--cert {STAGING}/pip-ca.pem")
         if self.r.mode == "system" and self.distro_python:
@@ -431,8 +476,8 @@ class _Renderer:
         if self.res.lock is not None:
             return [f"{pip} --no-deps --require-hashes -r {STAGING}/requirements.lock"]
         return [
-            f"{pip} --no-deps azure-cli=={self.r.azure_cli}",
-            _continued(pip, self._requirements()),
+            f"{pip} --no-deps {_arg('azure-cli==' + self.r.azure_cli)}",
+            _continued(pip, [_arg(spec) for spec in self._requirements()]),
         ]
 
     def _requirements(self) -> list[str]:
@@ -462,7 +507,7 @@ class _Renderer:
         if az is None:
             return []
         arch = self.r.target.arch or "x86_64"
-        url = az.url.format(version=az.version, arch=_AZCOPY_ARCH.get(arch, arch))
+        url = fields.expand_template(az.url, version=az.version, arch=_AZCOPY_ARCH.get(arch, arch))
         dest = (INSTALL_ROOT if self.r.mode == "system" and self.builder else "") + AZCOPY_DIR
         env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
         fetch = (
@@ -472,8 +517,7 @@ class _Renderer:
         )
         return [
             f"mkdir -p {STAGING} {dest}",
-            f"{env}python3 -c {shlex.quote(fetch)} {shlex.quote(url)} {az.sha256} "
-            f"{STAGING}/azcopy.tar.gz",
+            f"{env}python3 -c {_arg(fetch)} {_arg(url)} {_arg(az.sha256)} {STAGING}/azcopy.tar.gz",
             f"tar -xzf {STAGING}/azcopy.tar.gz -C {dest} --strip-components=1",
         ]
 
@@ -489,6 +533,47 @@ class _Renderer:
         if staged or self.r.azcopy:
             steps.append(f"rm -rf {STAGING}")
         return steps
+
+
+def _has_credentials(url: str | None) -> bool:
+    """Whether an index URL carries a user name or password."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        return bool(parts.username or parts.password)
+    except ValueError:
+        return False
+
+
+def _copy(paths: list[str]) -> str:
+    """A COPY in the JSON form: no path can break it (spaces, quotes, newlines)."""
+    return "COPY " + json.dumps(paths)
+
+
+def _words(values: list[str]) -> str:
+    """Shell-quoted arguments."""
+    return " ".join(_arg(v) for v in values)
+
+
+def _arg(value: str) -> str:
+    """``value`` shell-quoted for a RUN line; a control character (a newline would end the
+    instruction whatever the quoting) is refused."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise WorkbenchError(f"{value!r}: a control character cannot reach a RUN line")
+    return shlex.quote(value)
+
+
+def _image(base: str) -> str:
+    """``base`` for a FROM line: one word, no control characters."""
+    if not base or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in base):
+        raise WorkbenchError(f"base {base!r}: an image reference is one word")
+    return base
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line (for comments): control characters become spaces."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
 
 
 def _is_python_image(base: str) -> bool:

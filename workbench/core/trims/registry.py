@@ -42,8 +42,16 @@ class TrimContext:
 
     @classmethod
     def from_json(cls, data: Mapping) -> TrimContext:
-        """Inverse of ``to_json``."""
+        """Inverse of ``to_json``; WorkbenchError (one line) for data of another shape."""
+        if not isinstance(data, Mapping):
+            raise WorkbenchError("a trim context is a JSON object")
         modules = data.get("modules")
+        if not (modules is None or _strings(modules)):
+            raise WorkbenchError("trim context: modules must be a list of names")
+        for key in ("api_versions", "aaz_groups"):
+            table = data.get(key, {})
+            if not isinstance(table, Mapping) or not all(_strings(v) for v in table.values()):
+                raise WorkbenchError(f"trim context: {key} must map names to lists of names")
         return cls(
             modules=None if modules is None else frozenset(modules),
             api_versions={k: frozenset(v) for k, v in data.get("api_versions", {}).items()},
@@ -64,6 +72,10 @@ class TrimContext:
             union(self.api_versions, other.api_versions),
             union(self.aaz_groups, other.aaz_groups),
         )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 Rule = Callable[..., set[str]]
