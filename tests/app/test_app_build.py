@@ -30,7 +30,7 @@ def plan_builder(dockerfile: str, **plan_fields):
     """A ``builder`` running the real pipeline on a hand-made plan, recording the build in
     the session's history like the default builder does."""
 
-    def build(session, request, *, offline, cancel, on_event, on_progress):
+    def build(session, request, *, cancel, on_event, on_progress):
         return run_plan(
             BuildPlan(dockerfile, **plan_fields),
             recipe_path(session),

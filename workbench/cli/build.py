@@ -10,8 +10,9 @@ import threading
 from workbench.cli.common import print_json
 from workbench.core.engine.build import BuildFailed, BuildWarning, LogLine, StepStarted
 from workbench.core.engine.pipeline import BuildOutcome, run_plan
-from workbench.core.engine.plan import plan_from_recipe
 from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.units import fmt_bytes
 
 EXIT_CODES = """exit codes:
   0    built (and, with --smoke/--probe, every check passed)
@@ -22,8 +23,6 @@ EXIT_CODES = """exit codes:
   4    built, but the smoke test failed
   130  cancelled (Ctrl-C)
 Every outcome, failures included, is appended to .workbench/history.jsonl beside the recipe."""
-
-MB = 1_000_000
 
 
 def add_parser(subparsers) -> None:
@@ -51,7 +50,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
-    plan = plan_from_recipe(args.recipe, offline=args.offline)
+    plan = Project.open(args.recipe, offline=args.offline).build_plan()
     cancel = threading.Event()
     done: list[BuildOutcome] = []
     worker = threading.Thread(
@@ -110,12 +109,12 @@ def print_summary(outcome: BuildOutcome) -> None:
     out = sys.stderr
     if report:
         print(
-            f"image {report.image_id[:19]}: {report.size_bytes / MB:.1f} MB, base "
-            f"{report.base_size_bytes / MB:.1f} MB, added {report.added_bytes / MB:.1f} MB",
+            f"image {report.image_id[:19]}: {fmt_bytes(report.size_bytes)}, base "
+            f"{fmt_bytes(report.base_size_bytes)}, added {fmt_bytes(report.added_bytes)}",
             file=out,
         )
         for layer in report.layers:
-            print(f"  {layer.size_bytes / MB:9.1f} MB  {layer.command[:90]}", file=out)
+            print(f"  {fmt_bytes(layer.size_bytes):>10}  {layer.command[:90]}", file=out)
         if report.comparison:
             for line in report.comparison.explanation:
                 print(f"  {line}", file=out)
@@ -141,4 +140,4 @@ def print_smoke(smoke, out) -> None:
     for probe in smoke.probe:
         state = {True: "needed", False: "dead weight", None: "not installed"}[probe.needed]
         why = f" ({probe.detail[:80]})" if probe.detail else ""
-        print(f"  probe {probe.package}: {state}, {probe.bytes / MB:.2f} MB{why}", file=out)
+        print(f"  probe {probe.package}: {state}, {fmt_bytes(probe.bytes)}{why}", file=out)

@@ -9,10 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import humanize
-
 from workbench.core.layers.analysis import ImageAnalysis, analyze_image
 from workbench.core.layers.ci_rules import evaluate, load_rules
+from workbench.core.units import fmt_bytes
 
 TOP_FILES = 10
 
@@ -60,9 +59,9 @@ def run(args) -> int:
 
 
 def _progress(done: int, total: int | None, what: str) -> None:
-    of = f" of ~{humanize.naturalsize(total)}" if total else ""
+    of = f" of ~{fmt_bytes(total)}" if total else ""
     end = "\n" if total is not None and done >= total else ""
-    print(f"\rreading {what}: {humanize.naturalsize(done)}{of}   ", end=end, file=sys.stderr)
+    print(f"\rreading {what}: {fmt_bytes(done)}{of}   ", end=end, file=sys.stderr)
 
 
 def _write_json(path: Path, document: dict) -> None:
@@ -77,7 +76,7 @@ def _write_json(path: Path, document: dict) -> None:
 
 
 def _size(n: int) -> str:
-    return humanize.naturalsize(n)
+    return fmt_bytes(n)
 
 
 def render_summary(a: ImageAnalysis) -> str:

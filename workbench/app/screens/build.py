@@ -146,7 +146,6 @@ class BuildScreen(WorkbenchScreen):
                 outcome = self.app.builder(
                     session,
                     request,
-                    offline=self.app.offline,
                     cancel=cancel,
                     on_event=batch.add,
                     on_progress=batch.add,

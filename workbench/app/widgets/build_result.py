@@ -4,12 +4,17 @@ necessity probe's table with its dead weight, or the failed step's last log line
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
+
+if TYPE_CHECKING:
+    from workbench.core.engine.smoke import SmokeReport
 
 LAST_LINES = 10  # of the failed step, under its one-line failure (the log has them all)
 
@@ -28,9 +33,9 @@ def needed_cell(needed: bool | None) -> Content:
     return Content.styled("yes", "$success") if needed else Content.styled("no", "bold $warning")
 
 
-def probe_line(probe) -> Content:
+def probe_line(smoke: SmokeReport) -> Content:
     """How many probed packages were needed, and the bytes of those nothing needed."""
-    dead = [p for p in probe if p.needed is False]
+    probe, dead = smoke.probe, smoke.dead_weight()
     absent = sum(1 for p in probe if p.needed is None)
     weight = sum(p.bytes for p in dead)
     parts = [
@@ -182,7 +187,7 @@ class BuildResultPanel(Vertical):
         )
         lines.append(self._smoke_line(outcome.smoke))
         if outcome.smoke is not None and outcome.smoke.probe:
-            lines.append(probe_line(outcome.smoke.probe))
+            lines.append(probe_line(outcome.smoke))
         return Content("\n").join(lines)
 
     @staticmethod

@@ -191,18 +191,6 @@ def make_context(dockerfile: str, files: Mapping[str, bytes | str | Path] | None
     return buf.getvalue()
 
 
-def base_images(dockerfile: str) -> list[str]:
-    """Image references in the FROM lines that are not earlier stage names or ``scratch``."""
-    stages: set[str] = set()
-    images: list[str] = []
-    for ref, alias in _FROM.findall(dockerfile):
-        if ref.lower() != "scratch" and ref.lower() not in stages and ref not in images:
-            images.append(ref)
-        if alias:
-            stages.add(alias.lower())
-    return images
-
-
 def final_base_image(dockerfile: str) -> str | None:
     """The image the last stage starts FROM, following stage names back to a real image."""
     aliases: dict[str, str] = {}

@@ -3,7 +3,6 @@ recipe. Appends are atomic: the file is rewritten to a temp file and renamed int
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -19,12 +18,6 @@ HISTORY_FILE = "history.jsonl"
 def history_path(recipe: str | os.PathLike) -> Path:
     """Where the history of ``recipe`` lives: ``<recipe dir>/.workbench/history.jsonl``."""
     return Path(recipe).resolve().parent / HISTORY_DIR / HISTORY_FILE
-
-
-def recipe_hash(text: str | bytes) -> str:
-    """sha256 of the recipe's text, so builds of the same recipe can be grouped."""
-    data = text.encode() if isinstance(text, str) else text
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def new_record(**fields) -> dict:

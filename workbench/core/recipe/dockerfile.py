@@ -148,19 +148,12 @@ def _write_kept(dest: Path, content: bytes | Path) -> None:
     os.replace(tmp, dest)
 
 
-def render_dockerfile(
-    recipe: Recipe, resolution: Resolution, trim_context: TrimContext | None = None
-) -> str:
-    """The Dockerfile text for ``recipe`` (see ``build_context`` for the files it needs)."""
-    return build_context(recipe, resolution, trim_context).dockerfile
-
-
 def build_context(
     recipe: Recipe, resolution: Resolution, trim_context: TrimContext | None = None
 ) -> BuildContext:
     """Dockerfile plus context files for ``recipe``, pinned by ``resolution``.
 
-    ``trim_context`` comes from the analysis; the recipe's ``[keep]`` table is merged in.
+    ``trim_context``: what the trims keep (the project merges the recipe's ``[keep]`` in).
     """
     family = recipe.package_family()
     if family not in FAMILIES:
@@ -177,7 +170,7 @@ class _Renderer:
         self.res = resolution
         self.family = family
         self.trims = ordered(recipe.trims)
-        self.context = (trim_context or TrimContext()).merged(recipe.keep.context())
+        self.context = trim_context or TrimContext()
         self.builder = recipe.mode == "multistage" or bool(recipe.pip.ca_bundle)
         self.root = recipe.mode == "system" and self.builder  # a pip --root tree
         # uv has no --root: a system-mode builder keeps pip

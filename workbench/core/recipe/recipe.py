@@ -20,13 +20,11 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import ParseError
 
+from workbench.core.defaults import DEFAULT_AZURE_CLI, DEFAULT_BASE_IMAGE, PIN_MODES
+from workbench.core.defaults import INSTALL_MODES as MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.trims.registry import TRIMS, TrimContext, get_trim
 
-DEFAULT_BASE_IMAGE = "python:3.12-alpine"
-DEFAULT_AZURE_CLI = "2.91.0"
-MODES = ("system", "venv", "multistage")
-PIN_MODES = ("exact", "compatible", "none")
 FAMILIES = ("apk", "apt")
 INSTALLERS = ("uv", "pip")  # a builder stage's installer; single-stage modes use pip
 
