@@ -97,7 +97,29 @@ def build(files: dict[str, Path], base: str, tag: str, nocache: bool, client) ->
             result = event
     seconds = time.monotonic() - started
     size = client.images.get(result.image_id).attrs["Size"]
-    return {"s": seconds, "steps": steps, "reused": result.cached_steps, "bytes": size}
+    timed = [(t, " ".join(text.split())[:60]) for _, text, t, _ in result.steps() if t]
+    return {
+        "s": seconds,
+        "steps": steps,
+        "reused": result.cached_steps,
+        "bytes": size,
+        "slowest": sorted(timed, reverse=True)[:3],
+    }
+
+
+def _slowest(figure: dict) -> str:
+    """The build's wall time and its three slowest steps, for the log."""
+    steps = "; ".join(f"{t:.1f} s {text}" for t, text in figure["slowest"])
+    return f"{figure['s']:.1f} s ({steps})"
+
+
+def _untag(client, tags: list[str]) -> None:
+    """Remove the run's tags; one that something else still uses stays, said in one line."""
+    for tag in reversed(tags):
+        try:
+            client.images.remove(tag, noprune=True)
+        except Exception as exc:  # e.g. a container someone started from it
+            print(f"left {tag} tagged: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
 
 
 def reference_tree(rev: str, into: Path) -> Path:
@@ -135,22 +157,19 @@ def main() -> int:
             rm=True,
         )
         trees = {"today": reference_tree(args.reference, work / "reference"), "layered": None}
-        figures: dict[str, list[dict]] = {}
-        try:
-            for name, tree in trees.items():
-                figures[name] = []
-                for i, (label, change, nocache, _, _) in enumerate(SCENARIOS):
+        figures: dict[str, list[dict]] = {name: [] for name in trees}
+        made = [base]
+        try:  # scenario by scenario, both renderers in turn: they meet the same machine load
+            for i, (label, change, nocache, _, _) in enumerate(SCENARIOS):
+                for name, tree in trees.items():
                     path = work / f"{name}-{i}.toml"
                     path.write_text(edit(recipe, change))
                     files = render(tree, path, work / f"ctx-{name}-{i}")
-                    tag = f"{args.tag_prefix}-{name}:{run}-{i}"
-                    figures[name].append(build(files, base, tag, nocache, client))
-                    print(f"{name}: {label}: {figures[name][-1]['s']:.1f} s", file=sys.stderr)
+                    made.append(f"{args.tag_prefix}-{name}:{run}-{i}")
+                    figures[name].append(build(files, base, made[-1], nocache, client))
+                    print(f"{name}: {label}: {_slowest(figures[name][-1])}", file=sys.stderr)
         finally:
-            for name, rows in figures.items():
-                for i in range(len(rows)):
-                    client.images.remove(f"{args.tag_prefix}-{name}:{run}-{i}", noprune=True)
-            client.images.remove(base, noprune=True)
+            _untag(client, made)
     rows = []
     for i, (label, _, _, target, issue) in enumerate(SCENARIOS):
         old, new = figures["today"][i], figures["layered"][i]
