@@ -149,8 +149,14 @@ def log_event(event) -> None:
 
 def print_summary(outcome: BuildOutcome) -> None:
     """Human summary on stderr: sizes, added layers, estimate vs actual, smoke verdicts."""
-    report, smoke = outcome.report, outcome.smoke
+    report, smoke, result = outcome.report, outcome.smoke, outcome.result
     out = sys.stderr
+    if result and result.instructions:
+        print(
+            f"built in {result.duration_s:.1f} s; {result.cached_steps}/"
+            f"{len(result.instructions)} steps from the engine's cache",
+            file=out,
+        )
     if report:
         print(
             f"image {report.image_id[:19]}: {fmt_bytes(report.size_bytes)}, base "

@@ -191,6 +191,7 @@ def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dic
         status = "smoke-failed"
     if outcome.result:
         durations["steps_s"] = [round(s, 3) for s in outcome.result.step_seconds]
+        durations["cached_steps"] = list(outcome.result.cached)  # step numbers from the cache
     return new_record(
         status=status,
         recipe_hash=f"sha256:{plan.recipe_digest}" if plan.recipe_digest else None,
