@@ -13,7 +13,7 @@ import pytest
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.dockerfile import BuildContext, Resolution, build_context
 from workbench.core.recipe.recipe import AzCopy, Package, PipSettings, Recipe
-from workbench.core.trims.registry import TRIMS, TrimContext
+from workbench.core.trims.registry import TRIMS, TrimContext, all_trims
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -34,7 +34,7 @@ CONTEXT = TrimContext(
     api_versions={"azure.mgmt.compute": frozenset({"2024-11-01"})},
     aaz_groups={"vm": frozenset({"disk"})},
 )
-ALL = list(TRIMS)
+ALL = all_trims()
 
 
 def make_recipe(tmp_path: Path, **changes) -> Recipe:
@@ -49,7 +49,7 @@ def make_recipe(tmp_path: Path, **changes) -> Recipe:
     for key, value in changes.items():
         setattr(recipe, key, value)
     if recipe.mode == "system":
-        recipe.trims = [t for t in recipe.trims if t != "drop-pip"]
+        recipe.trims = [t for t in recipe.trims if not TRIMS[t].venv_only]
     recipe.validate()
     return recipe
 

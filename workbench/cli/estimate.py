@@ -18,7 +18,7 @@ from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.estimate import NO_COMPILE, Estimate
 from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
-from workbench.core.trims.registry import TRIMS, ordered, path_trims
+from workbench.core.trims.registry import TRIMS, all_trims, ordered, path_trims
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         names += [n for n in analysis.package_names() if n not in names]
     requested = model.cli_requirements() + names if args.all else names
     trims = chosen_trims(args.trim)
+    if args.no_compile and "sourceless" in trims:
+        raise WorkbenchError("--no-compile and trim sourceless are alternatives: choose one")
     compile_ = not (args.no_compile or NO_COMPILE in trims)
     context = scripts_context(args.script, args.azure_cli, analysis=analysis) if trims else None
     path_trims_ = path_trims(trims, context) if trims else []
@@ -133,7 +135,7 @@ def script_analysis(scripts: list[str], azure_cli: str):
 
 def chosen_trims(words: list[str]) -> list[str]:
     """``all`` or trim names, validated, in canonical order."""
-    return list(TRIMS) if "all" in words else ordered(words)
+    return all_trims() if "all" in words else ordered(words)
 
 
 def _requirement(spec: str) -> Requirement:

@@ -10,6 +10,8 @@
   ``aaz/latest`` group each runs in) and the groups the loaded or running code imports (only
   the group's own files when it imports classes from it); kept modules with nothing listed
   lose all their generated AAZ commands.
+- ``module_files``: per kept module, the files the load plan reaches (prune-command-files
+  deletes the module's other Python files).
 
 A script whose command path cannot be read (``az "$@"``) leaves ``modules`` unknown (None) and
 AAZ code whole: prune-modules then refuses to run rather than guess.
@@ -91,4 +93,4 @@ def trim_context(
     plan = plan_load(knowledge, [c.path for c in analysis.commands])
     modules = frozenset(plan.modules)
     groups = {m: frozenset(plan.aaz_groups.get(m, ())) for m in sorted(modules)}
-    return TrimContext(modules, versions, groups)
+    return TrimContext(modules, versions, groups, plan.module_files())

@@ -37,12 +37,22 @@ class LoadPlan:
     loads it). ``dists``: distribution -> [(module whose code needs it, evidence)].
     ``aaz_groups``: module -> group paths under ``aaz/latest`` ("disk": the whole group;
     "vmss/": only the group's own files) and the used command paths ("disk list": the
-    narrowest group the command runs in); see ``trimrules.rule_prune_aaz``.
+    narrowest group the command runs in); see ``trimrules.rule_prune_aaz``. ``files``: the
+    files reached (relative to ``command_modules``: "vm/_params.py").
     """
 
     modules: dict[str, str | None] = field(default_factory=dict)
     dists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     aaz_groups: dict[str, set[str]] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+
+    def module_files(self) -> dict[str, frozenset[str]]:
+        """Per kept module, the reached files relative to the module's folder."""
+        out: dict[str, set[str]] = {m: set() for m in self.modules}
+        for path in self.files:
+            module, _, rest = path.partition("/")
+            out.setdefault(module, set()).add(rest)
+        return {m: frozenset(f) for m, f in sorted(out.items())}
 
     def need_module(self, module: str, importer: str | None) -> None:
         if module != importer:
@@ -64,7 +74,7 @@ class _Walker:
         self.files: dict[str, dict[str, Any]] = knowledge.data["files"]
         self.used = [tuple(p) for p in paths if p]
         self.plan = LoadPlan()
-        self.reached: set[str] = set()
+        self.reached: set[str] = self.plan.files
         self.active: set[tuple[str, str]] = set()
         self.loaders: set[str] = set()
         self.source_module: str | None = None

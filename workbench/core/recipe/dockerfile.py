@@ -252,6 +252,15 @@ class _Renderer:
                 "--break-system-packages: the distro marks its Python externally managed "
                 "(PEP 668); this image is single-purpose, so installing into it is intended."
             )
+        if "strip-binaries" in self.trims:
+            notes.append(
+                "binutils (for strip-binaries) "
+                + (
+                    "stays in the builder stage."
+                    if self.builder
+                    else "only when the base lacks strip, and removed again in this RUN."
+                )
+            )
         if self.r.mode == "system" and self.trims and not self.builder:
             notes.append(
                 "trim.py --snapshot/--before: trims touch only files this RUN installed, never "
@@ -415,13 +424,35 @@ class _Renderer:
                 if root
                 else (f" --before {STAGING}/before.txt" if self.r.mode == "system" else "")
             )
-            steps.append(f"{python} -B {STAGING}/trim.py{trim_args}")
+            add_strip, del_strip = self._strip_tool_steps(final, bool(deps))
+            steps += [*add_strip, f"{python} -B {STAGING}/trim.py{trim_args}", *del_strip]
         if deps and final:
             if self.family == "apk":
                 steps.append("apk del --purge .build-deps")
             else:
                 steps.append(f"apt-get purge -y --auto-remove {' '.join(deps)}")
         return steps
+
+    def _strip_tool_steps(self, final: bool, updated: bool) -> tuple[list[str], list[str]]:
+        """binutils for strip-binaries: (steps before the trim, steps after it). In a builder
+        stage it simply stays there; in a single stage it is added only when the base lacks
+        ``strip`` and removed again in the same RUN."""
+        if "strip-binaries" not in self.trims:
+            return [], []
+        if self.family == "apk":
+            add = "apk add --no-cache --virtual=.strip-deps binutils"
+            drop = "apk del --purge .strip-deps"
+        else:
+            update = "" if updated or (final and self._runtime_packages()) else "apt-get update && "
+            add = f"{update}apt-get install -y --no-install-recommends binutils"
+            drop = "apt-get purge -y --auto-remove binutils"
+        if not final:
+            return [add], []
+        flag = f"{STAGING}/strip-added"
+        return (
+            [f"{{ command -v strip >/dev/null || {{ {add} && touch {flag}; }}; }}"],
+            [f"{{ [ ! -e {flag} ] || {drop}; }}"],
+        )
 
     def _pip_steps(self, python: str, root: bool) -> list[str]:
         opts = ["--no-cache-dir", "--disable-pip-version-check"]
@@ -491,7 +522,8 @@ class _Renderer:
 
     def _cleanup_steps(self, staged: list[str]) -> list[str]:
         steps = []
-        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel):
+        strip = "strip-binaries" in self.trims
+        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel or strip):
             steps += self._os_cleanup()
         if staged or self.r.azcopy:
             steps.append(f"rm -rf {STAGING}")

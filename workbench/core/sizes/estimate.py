@@ -15,6 +15,7 @@ from typing import Protocol
 from packaging.utils import canonicalize_name
 
 from workbench.core.sizes.model import CLI, CORE, SizeModel
+from workbench.core.sizes.strip import stripped_sizes
 from workbench.core.sizes.target import Target
 
 NO_COMPILE = "no-compile"
@@ -115,18 +116,28 @@ class Estimator:
         saves = [[0, 0] for _ in trims]
         kept_files = kept_pyc = 0
         removed = _removed_sets(trims, files)
+        effects = [getattr(t, "effect", "delete") for t in trims]
+        stripped = stripped_sizes(self.model, name) if "strip" in effects else {}
 
         def hits(i: int, path: str) -> bool:
             return path in removed[i] if removed[i] is not None else trims[i].removes(path)
 
         for path, size in files.items():
             hit = next((i for i in range(len(trims)) if hits(i, path)), None)
+            effect = effects[hit] if hit is not None else None
+            if effect == "strip" and path not in stripped:
+                effect = hit = None  # not an ELF file: strip leaves it alone
             if hit is None:
                 kept_files += size
                 kept_pyc += pyc.get(path, 0)
-            else:
+            elif effect == "delete":
                 saves[hit][0] += size
                 saves[hit][1] += pyc.get(path, 0)
+            else:  # shrunk in place: stripped, or only its bytecode kept
+                saved = size - stripped[path] if effect == "strip" else size
+                saves[hit][0] += saved
+                kept_files += size - saved
+                kept_pyc += pyc.get(path, 0)
         return _Cost(kept_files, kept_pyc, tuple(map(tuple, saves)))
 
     def estimate(
