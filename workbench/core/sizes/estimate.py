@@ -122,6 +122,7 @@ class Estimator:
         def hits(i: int, path: str) -> bool:
             return path in removed[i] if removed[i] is not None else trims[i].removes(path)
 
+        deleted: dict[str, int] = {}  # path -> the trim that deletes it
         for path, size in files.items():
             hit = next((i for i in range(len(trims)) if hits(i, path)), None)
             effect = effects[hit] if hit is not None else None
@@ -130,7 +131,8 @@ class Estimator:
             if hit is None:
                 kept_files += size
                 kept_pyc += pyc.get(path, 0)
-            elif effect == "delete":
+            elif effect in ("delete", "unimport"):
+                deleted[path] = hit
                 saves[hit][0] += size
                 saves[hit][1] += pyc.get(path, 0)
             else:  # shrunk in place: stripped, or only its bytecode kept
@@ -138,6 +140,18 @@ class Estimator:
                 saves[hit][0] += saved
                 kept_files += size - saved
                 kept_pyc += pyc.get(path, 0)
+        for path, hit in deleted.items():
+            head, _, name = path.rpartition("/")
+            init = f"{head}/__init__.py"
+            # an unimported file's star-import line leaves its package's __init__.py
+            if (
+                effects[hit] == "unimport"
+                and name.endswith(".py")
+                and init in files.keys() - deleted
+            ):
+                line = len(f"from .{name[:-3]} import *\n")
+                saves[hit][0] += line
+                kept_files -= line
         return _Cost(kept_files, kept_pyc, tuple(map(tuple, saves)))
 
     def estimate(

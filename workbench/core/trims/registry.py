@@ -27,13 +27,15 @@ class TrimContext:
     ("2024-11-01"), from the latest profile. ``aaz_groups``: module -> group paths under
     ``aaz/latest`` to keep ("disk", "vm/image"); modules not listed keep all their AAZ code.
     ``module_files``: module -> the files (relative to the module folder) the load plan of the
-    used commands reaches; modules not listed keep every file.
+    used commands reaches; modules not listed keep every file. ``aaz_names``: module -> AAZ
+    group path -> the class names (or "_file" stems, "*") code imports from the group.
     """
 
     modules: frozenset[str] | None = None
     api_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     aaz_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
     module_files: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    aaz_names: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """Plain, sorted JSON form (what the rules and the in-build script read)."""
@@ -42,6 +44,10 @@ class TrimContext:
             "api_versions": {k: sorted(v) for k, v in sorted(self.api_versions.items())},
             "aaz_groups": {k: sorted(v) for k, v in sorted(self.aaz_groups.items())},
             "module_files": {k: sorted(v) for k, v in sorted(self.module_files.items())},
+            "aaz_names": {
+                m: {g: sorted(n) for g, n in sorted(groups.items())}
+                for m, groups in sorted(self.aaz_names.items())
+            },
         }
 
     @classmethod
@@ -53,6 +59,10 @@ class TrimContext:
             api_versions={k: frozenset(v) for k, v in data.get("api_versions", {}).items()},
             aaz_groups={k: frozenset(v) for k, v in data.get("aaz_groups", {}).items()},
             module_files={k: frozenset(v) for k, v in data.get("module_files", {}).items()},
+            aaz_names={
+                m: {g: frozenset(n) for g, n in groups.items()}
+                for m, groups in data.get("aaz_names", {}).items()
+            },
         )
 
     def merged(self, other: TrimContext) -> TrimContext:
@@ -73,11 +83,16 @@ class TrimContext:
             for k, v in side.module_files.items():
                 if k not in rest.module_files and not (rest.modules and k in rest.modules):
                     files.setdefault(k, frozenset(v))
+        names = {
+            m: union(self.aaz_names.get(m, {}), other.aaz_names.get(m, {}))
+            for m in {*self.aaz_names, *other.aaz_names}
+        }
         return TrimContext(
             modules,
             union(self.api_versions, other.api_versions),
             union(self.aaz_groups, other.aaz_groups),
             files,
+            names,
         )
 
 
@@ -94,7 +109,7 @@ class Trim:
     needs: str | None = None  # the TrimContext field that must be known
     pip_flags: tuple[str, ...] = ()
     venv_only: bool = False
-    effect: str = "delete"  # what happens to the rule's paths: delete | strip | sourceless
+    effect: str = "delete"  # what befalls the rule's paths: delete|unimport|strip|sourceless
     instead_of: str | None = None  # an alternative to that trim: never both, not in "all"
 
     def removes(
@@ -144,6 +159,13 @@ TRIMS: dict[str, Trim] = {
             "inside kept modules, delete generated aaz/latest command groups the scripts never "
             "call and the module's own code never imports",
             trimrules.rule_prune_aaz,
+        ),
+        Trim(
+            "prune-aaz-commands",
+            "inside kept aaz groups, delete the command files no used command runs and no "
+            "loaded code imports, and their star-imports from the group's __init__.py",
+            trimrules.rule_prune_aaz_commands,
+            effect="unimport",
         ),
         Trim(
             "prune-command-files",

@@ -136,6 +136,75 @@ def rule_drop_records(paths, ctx, read=None):
     return {p for p in paths if p.endswith(".dist-info/RECORD") and p.count("/") == 1}
 
 
+def rule_prune_aaz_commands(paths, ctx, read=None):
+    """Command files inside kept ``aaz/latest`` groups that nothing needs.
+
+    An AAZ group's ``__init__.py`` star-imports every command file of the group, so keeping
+    the group for one class keeps them all. For a group whose own files stay only because
+    code imports classes from it (``ctx["aaz_names"]``: ``Update`` lives in ``_update.py``)
+    or because a used command runs in it (``network vnet create``: ``vnet/_create.py``), the
+    other command files go (the ``unimport`` effect also drops their lines from the group's
+    ``__init__.py``). A group kept whole (``ctx["aaz_groups"]`` without a trailing slash, or a
+    command path naming a group), star-imported, or importing a name that maps to no file of
+    the group is left alone; ``__init__.py`` and ``__cmd_group.py`` always stay.
+    """
+    import re
+
+    out = set()
+    for module in set(ctx.get("aaz_names", {})) | set(ctx["aaz_groups"]):
+        root = f"azure/cli/command_modules/{module}/aaz/latest/"
+        layout, dirs = {}, {()}
+        for p in paths:
+            if p.startswith(root):
+                parts = tuple(p[len(root) :].split("/"))
+                layout.setdefault(parts[:-1], set()).add(parts[-1])
+                dirs.update(parts[:i] for i in range(1, len(parts)))
+        whole, runs = [], {}
+        for g in ctx["aaz_groups"].get(module, ()):
+            if " " not in g:
+                if not g.endswith("/"):
+                    whole.append(tuple(p for p in g.split("/") if p))
+                continue
+            key = ()
+            for word in g.replace("-", "_").split():
+                if (*key, word) in dirs:
+                    key = (*key, word)
+                elif f"_{word}.py" in layout.get(key, ()):
+                    runs.setdefault(key, set()).add(f"_{word}")
+                    break
+                else:
+                    whole.append(key)
+                    break
+            else:
+                whole.append(key)
+        names = {
+            tuple(p for p in g.split("/") if p): set(n)
+            for g, n in ctx.get("aaz_names", {}).get(module, {}).items()
+        }
+        for key in set(names) | set(runs):
+            if any(key[: len(w)] == w for w in whole):
+                continue
+            stems = set(runs.get(key, ()))
+            files = layout.get(key, set())
+            for name in names.get(key, ()):
+                stem = name if name.startswith("_") else "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name)
+                if name == "*" or stem.lower() + ".py" not in files:
+                    stems = None
+                    break
+                stems.add(stem.lower())
+            if stems is None:
+                continue
+            base = root + "".join(f"{k}/" for k in key)
+            for f in files:
+                if f.endswith(".py") and f[:-3] not in stems | {"__init__", "__cmd_group"}:
+                    out.add(base + f)
+            for f in layout.get((*key, "__pycache__"), ()):
+                stem = f.split(".", 1)[0]
+                if stem + ".py" in files and stem not in stems | {"__init__", "__cmd_group"}:
+                    out.add(base + "__pycache__/" + f)
+    return out
+
+
 def rule_prune_command_files(paths, ctx, read=None):
     """Files of kept command modules the load plan of the used commands never reaches.
 
@@ -243,7 +312,9 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
     """In-build entry point: apply ``trims`` (names) to this interpreter's site-packages.
 
     ``effects`` maps a trim to what happens to the paths its rule returns: ``delete``
-    (the default), ``strip`` (``strip --strip-unneeded`` on each ELF file, in place) or
+    (the default), ``unimport`` (delete, and drop each deleted ``x.py``'s line
+    ``from .x import *`` from its package's ``__init__.py``), ``strip`` (``strip
+    --strip-unneeded`` on each ELF file, in place) or
     ``sourceless`` (the ``__pycache__`` bytecode pip wrote moves beside its source as
     ``x.pyc`` and the ``.py`` goes; a source pip could not compile stays). A path an earlier
     trim handled is not handed to a later one.
@@ -327,6 +398,23 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
         else:
             saved = sum(size(p) for p in hits)
             removed |= hits
+        if effect == "unimport":
+            inits = {}
+            for p in hits:
+                head, _, stem = p.rpartition("/")
+                if stem.endswith(".py"):
+                    inits.setdefault(f"{head}/__init__.py", set()).add(stem[:-3])
+            for init, stems in sorted(inits.items()):
+                text = None if init in removed else read(init)
+                if text is None:
+                    continue
+                lines = text.splitlines(keepends=True)
+                kept = [
+                    ln for ln in lines if ln.strip() not in {f"from .{s} import *" for s in stems}
+                ]
+                with open(os.path.join(site, init), "w", encoding="utf-8") as fh:
+                    fh.write("".join(kept))
+                saved += len(text.encode()) - len("".join(kept).encode())
         print(f"workbench-trim: {name}: {len(hits)} files, {saved} bytes")
     outside = set()
     prefix = os.path.normpath(args.root + sys.prefix) + os.sep
