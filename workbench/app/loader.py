@@ -44,6 +44,10 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
                 target, version, offline=offline, extra=extra, progress=progress
             )
     session = Session(name=name, model=model, scripts=scripts, recipe=loaded)
+    if not offline:  # strip-binaries' per-file savings for wheels the snapshot did not measure
+        from workbench.core.sizes.strip import measure_unknown
+
+        session.notes.extend(measure_unknown(model))
     _analyse(session, version)
     if loaded is not None:
         _apply_recipe(session, loaded)

@@ -55,6 +55,7 @@ class Session:
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
         self._bytes_cache: dict[tuple, dict[str, int]] = {}
+        self._unstripped: list[str] | None = None  # ELF dists whose stripped sizes are unknown
 
     def snapshot(self) -> Session:
         """A copy whose choices the UI thread can go on changing while a worker reads it."""
@@ -120,8 +121,10 @@ class Session:
         return self.install_mode
 
     def toggle_compile(self) -> None:
-        """Install with or without .pyc files."""
+        """Install with or without .pyc files (without: sourceless, which keeps them, goes)."""
         self.compile = not self.compile
+        if not self.compile:
+            self.trims -= {n for n in self.trims if TRIMS[n].instead_of == NO_COMPILE}
         self.dirty = True
 
     def toggle_trim(self, name: str) -> None:
@@ -134,6 +137,19 @@ class Session:
         trim = TRIMS[name]
         if trim.venv_only and self.install_mode == "system":
             return f"trim {name} needs install mode venv or multistage (it would remove pip)"
+        if trim.instead_of == NO_COMPILE and not self.compile:
+            return f"{name} keeps pip's .pyc files: turn .pyc on (c) to use it instead"
+        if trim.effect == "strip":
+            from workbench.core.sizes.strip import has_elf, known_sizes  # keeps app start light
+
+            if self._unstripped is None:
+                self._unstripped = [n for n in self.model.names() if has_elf(self.model, n)]
+            self._unstripped = [n for n in self._unstripped if known_sizes(self.model, n) is None]
+            if unknown := self._unstripped:
+                return (
+                    f"stripped sizes of {', '.join(unknown)} not measured (needs the package "
+                    "index and binutils' strip); reopen online to measure them"
+                )
         try:
             trim.check_context(self.trim_context or TrimContext())
         except WorkbenchError as exc:

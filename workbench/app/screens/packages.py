@@ -19,6 +19,13 @@ from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.package_table import SORTS, PackageTable
 from workbench.app.widgets.trims import TrimToggle
 
+# the trims row, wrapped: azure-cli and SDK code; other packages' files; small things
+TRIM_ROWS = (
+    PATH_TRIMS[:5],
+    ("prune-pygments", "strip-binaries", "drop-pip", "drop-records", "sourceless"),
+    ("drop-tests", "drop-stubs", "drop-docs"),
+)
+
 
 class Toggle(Static):
     """A one-line header item that runs a screen action when clicked."""
@@ -53,10 +60,12 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
-        with Horizontal(id="trims"):
-            yield Static(_labelled("Trims", "(t)"), id="trims-label")
-            for name in PATH_TRIMS:
-                yield TrimToggle(name)
+        for row, names in enumerate(TRIM_ROWS):
+            with Horizontal(id="trims" if row == 0 else f"trims-{row + 1}", classes="trims"):
+                label = _labelled("Trims", "(t)") if row == 0 else " " * len("Trims (t)")
+                yield Static(label, id="trims-label" if row == 0 else None)
+                for name in names:
+                    yield TrimToggle(name)
         yield Static(id="trim-note")
         yield Static(id="totals")
         yield Input(placeholder="/ filter packages by name", id="filter", compact=True)
