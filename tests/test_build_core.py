@@ -18,6 +18,7 @@ from workbench.core.engine.build import (
     BuildResult,
     BuildWarning,
     LogLine,
+    StepCached,
     StepStarted,
     base_images,
     final_base_image,
@@ -82,6 +83,29 @@ def test_events_from_classic_builder_chunks():
     assert LogLine("done", 2) in events
     assert isinstance(events[-1], BuildResult) and events[-1].image_id == "sha256:feed"
     assert len(events[-1].step_seconds) == 2
+
+
+def test_steps_from_the_cache_are_events_and_in_the_result():
+    events = _stream(
+        [
+            {"stream": "Step 1/3 : FROM base\n"},
+            {"stream": " ---> abc\n"},
+            {"stream": "Step 2/3 : RUN make\n"},
+            {"stream": " ---> Using cache\n"},
+            {"stream": " ---> def\n"},
+            {"stream": "Step 3/3 : COPY x /x\n"},
+            {"stream": " ---> 0a1b2c\n"},
+            {"aux": {"ID": "sha256:feed"}},
+        ]
+    )
+    assert [e for e in events if isinstance(e, StepCached)] == [StepCached(2)]
+    result = events[-1]
+    assert result.cached == (2,) and result.cached_steps == 1
+    assert [(n, text, cached) for n, text, _, cached in result.steps()] == [
+        (1, "FROM base", False),
+        (2, "RUN make", True),
+        (3, "COPY x /x", False),
+    ]
 
 
 def test_failing_step_reports_step_command_and_last_lines():

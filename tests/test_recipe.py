@@ -95,7 +95,11 @@ def test_digest_ignores_comments_but_not_meaning(recipe_file):
     [
         ('mode = "venv"\nmode = [', r"workbench.toml:\d+:\d+: invalid TOML"),
         ("colour = 1", r"unknown key 'colour' \(known: base, family"),
-        ("[pip]\nproxy = 'x'", r"unknown key 'pip.proxy' \(known: index_url, ca_bundle\)"),
+        (
+            "[pip]\nproxy = 'x'",
+            r"unknown key 'pip.proxy' \(known: index_url, ca_bundle, installer\)",
+        ),
+        ("[pip]\ninstaller = 'conda'", "pip.installer must be one of uv, pip, not 'conda'"),
         ('mode = "fast"', "mode must be one of system, venv, multistage, not 'fast'"),
         ('family = "rpm"', "family must be one of apk, apt"),
         ('trims = ["shrink"]', "unknown trim 'shrink'"),

@@ -15,7 +15,7 @@ import markupsafe
 import pygments
 import pytest
 
-from tests.test_trims import listing, make_tree
+from tests.test_trims import listing, make_tree, write_script
 from workbench.core import cache
 from workbench.core.analysis.trim_context import trim_context
 from workbench.core.errors import WorkbenchError
@@ -30,7 +30,6 @@ from workbench.core.trims.registry import (
     get_trim,
     ordered,
     path_trims,
-    trim_script,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +38,7 @@ CM = "azure/cli/command_modules/"
 
 
 def run_script(tmp_path: Path, names: list[str], ctx: TrimContext | None = None) -> str:
-    script = tmp_path / "trim.py"
-    script.write_text(trim_script(names, ctx or TrimContext()))
+    script = write_script(tmp_path, names, ctx or TrimContext())
     done = subprocess.run(
         [sys.executable, "-B", str(script), "--root", str(tmp_path / "root")],
         capture_output=True,
@@ -209,12 +207,13 @@ def test_sourceless_keeps_bytecode_only_and_imports(tmp_path, monkeypatch):
         {"pkg/__init__.py": "from pkg.mod import VALUE\n", "pkg/mod.py": "VALUE = 42\n"},
     )
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=True)
-    (site / "pkg" / "broken.py").write_text("this is not python\n")  # pip could not compile it
+    (site / "pkg" / "broken.py").write_text("def (:\n")  # does not compile: stays
+    (site / "pkg" / "late.py").write_text("LATE = 7\n")  # not compiled yet: compiled now
     out = run_script(tmp_path, ["sourceless"])
-    assert listing(site) == {"pkg/__init__.pyc", "pkg/mod.pyc", "pkg/broken.py"}
-    assert "workbench-trim: sourceless: 2 files" in out
-    done = site_python(site, "import pkg; print(pkg.VALUE)")
-    assert done.returncode == 0 and done.stdout.strip() == "42", done.stderr
+    assert listing(site) == {"pkg/__init__.pyc", "pkg/mod.pyc", "pkg/late.pyc", "pkg/broken.py"}
+    assert "workbench-trim: sourceless: 3 files" in out
+    done = site_python(site, "import pkg, pkg.late; print(pkg.VALUE, pkg.late.LATE)")
+    assert done.returncode == 0 and done.stdout.split() == ["42", "7"], done.stderr
 
     dists = [
         Dist(n, "1", f"{n}-1.whl", "0" * 64, 1, True, (), {}, {f"{n}/x.py": 1000}, "")

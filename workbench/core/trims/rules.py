@@ -315,8 +315,9 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
     (the default), ``unimport`` (delete, and drop each deleted ``x.py``'s line
     ``from .x import *`` from its package's ``__init__.py``), ``strip`` (``strip
     --strip-unneeded`` on each ELF file, in place) or
-    ``sourceless`` (the ``__pycache__`` bytecode pip wrote moves beside its source as
-    ``x.pyc`` and the ``.py`` goes; a source pip could not compile stays). A path an earlier
+    ``sourceless`` (each ``.py`` leaves ``x.pyc`` beside it and goes: pip's ``__pycache__``
+    bytecode is moved there, or the source is compiled there now; a source that does not
+    compile stays). A path an earlier
     trim handled is not handed to a later one.
     ``--root DIR`` trims a ``pip install --root DIR`` tree; ``--snapshot FILE`` only records
     the files present (before pip runs) and ``--before FILE`` leaves those files alone, so a
@@ -327,6 +328,7 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
     """
     import argparse
     import os
+    import py_compile
     import shutil
     import subprocess
     import sys
@@ -389,11 +391,22 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
             handled |= hits
         elif effect == "sourceless":
             present = set(paths) - removed
-            hits = {p for p in hits if compiled(p) in present}
-            saved = sum(size(p) for p in hits)
+            done = set()
             for p in sorted(hits):
-                os.replace(os.path.join(site, compiled(p)), os.path.join(site, p + "c"))
-            removed |= hits | {compiled(p) for p in hits}
+                legacy = os.path.join(site, p + "c")
+                if compiled(p) in present:  # pip compiled it: move its bytecode
+                    os.replace(os.path.join(site, compiled(p)), legacy)
+                    removed.add(compiled(p))
+                else:  # compile it now, naming the installed path (what tracebacks show)
+                    real = os.path.join(site, p)[len(args.root) :]
+                    try:
+                        py_compile.compile(os.path.join(site, p), legacy, real, doraise=True)
+                    except py_compile.PyCompileError:
+                        continue  # not valid Python for this interpreter: the source stays
+                done.add(p)
+            hits = done
+            saved = sum(size(p) for p in hits)
+            removed |= hits
             handled |= {p + "c" for p in hits}
         else:
             saved = sum(size(p) for p in hits)
