@@ -98,6 +98,7 @@ def _apply_recipe(session: Session, recipe) -> None:
     session.install_mode = recipe.mode
     session.compile = "no-compile" not in recipe.trims
     session.trims = set(recipe.trims) - {"no-compile"}
+    session.dropped = dict(recipe.dropped)
 
 
 def session_recipe(session: Session, path: Path | None = None) -> Recipe:
@@ -124,6 +125,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
+    recipe.dropped = {n: why for n, why in session.dropped.items() if n not in wanted}
     recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))

@@ -38,6 +38,9 @@ class Session:
     trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
+    dead_weight: dict[str, int] = field(default_factory=dict)  # probe: unneeded -> its bytes
+    dead_why: str = ""  # what proved it (the probed image)
+    dropped: dict[str, str] = field(default_factory=dict)  # unchecked package -> why
 
     def __post_init__(self) -> None:
         from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
@@ -66,6 +69,7 @@ class Session:
             set(self.trims),
         )
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
+        snap.dead_weight, snap.dropped = dict(self.dead_weight), dict(self.dropped)
         return snap
 
     def own_bytes(self, name: str) -> int:
@@ -105,6 +109,24 @@ class Session:
         self.checked.symmetric_difference_update({name})
         self.dirty = True
         return True
+
+    def note_probe(self, probe, image: str) -> None:
+        """Remember what a necessity probe of ``image`` proved unneeded (``ProbeResult`` rows
+        with ``needed is False``) among the packages still checked."""
+        self.dead_weight = {
+            p.package: p.bytes for p in probe if p.needed is False and p.package in self.checked
+        }
+        self.dead_why = f"dead weight: the probe of {image[:19]} ran every call without it"
+
+    def drop_dead_weight(self) -> tuple[list[str], int]:
+        """Uncheck what the last probe proved unneeded, recording why; (names, bytes)."""
+        names = sorted(n for n in self.dead_weight if n in self.checked)
+        saved = sum(self.dead_weight[n] for n in names)
+        self.checked -= set(names)
+        self.dropped.update(dict.fromkeys(names, self.dead_why))
+        self.dead_weight = {}
+        self.dirty = self.dirty or bool(names)
+        return names, saved
 
     def cycle_pin(self, name: str) -> str:
         """Next pin mode for one package; returns it."""

@@ -50,6 +50,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
         Binding("o", "sort", "Sort", id="cycle-sort"),
         Binding("t", "focus_trims", "Trims", id="focus-trims"),
+        Binding("d", "drop_dead_weight", "Drop dead weight", id="drop-dead-weight"),
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -131,10 +132,14 @@ class PackagesScreen(WorkbenchScreen):
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
+        dead = sum(session.dead_weight.get(n, 0) for n in session.checked)
         self.query_one("#totals", Static).update(
             Content.assemble(
                 (f"Total {fmt_bytes(session.total_bytes(estimate))}", "bold"),
                 _seed_note(session),
+                (f" · probe: {fmt_bytes(dead)} dead weight (d drops it)", "$warning")
+                if dead
+                else "",
                 f" · {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
                 (f"{script} [x] script", "$success"),
                 ", ",
@@ -198,6 +203,27 @@ class PackagesScreen(WorkbenchScreen):
             return
         session.toggle_trim(name)
         self.refresh_numbers()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "drop_dead_weight":  # offered once a probe proved packages unneeded
+            session = self.app.session
+            return bool(session and session.dead_weight) or None
+        return True
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.refresh_bindings()
+
+    def action_drop_dead_weight(self) -> None:
+        session = self.app.session
+        names, saved = session.drop_dead_weight()
+        self.refresh_bindings()
+        if names:
+            self.notify(
+                f"unchecked {', '.join(names)}: −{fmt_bytes(saved)}; the recipe records why",
+                title="Dead weight dropped",
+            )
+            self.refresh_numbers()
 
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()
