@@ -41,6 +41,10 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     session = Session(project)
     if project.analysis is not None:
         session.notes.extend(project.analysis.errors)
+    if not offline:  # strip-binaries' per-file savings for wheels the snapshot did not measure
+        from workbench.core.sizes.strip import measure_unknown
+
+        session.notes.extend(measure_unknown(project.model))
     apply_project(session, project)
     if project.recipe is not None:
         _apply_recipe(session, project.recipe)
@@ -68,6 +72,7 @@ def _apply_recipe(session: Session, recipe: Recipe) -> None:
     session.install_mode = recipe.mode
     session.compile = "no-compile" not in recipe.trims
     session.trims = set(recipe.trims) - {"no-compile"}
+    session.dropped = dict(recipe.dropped)
 
 
 def session_recipe(session: Session, path: Path | None = None) -> Recipe:
@@ -95,6 +100,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
+    recipe.dropped = {n: why for n, why in session.dropped.items() if n not in wanted}
     recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))

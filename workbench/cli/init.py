@@ -17,7 +17,7 @@ from workbench.core.recipe.recipe import (
     PipSettings,
     Recipe,
 )
-from workbench.core.trims.registry import TRIMS, ordered
+from workbench.core.trims.registry import TRIMS, all_trims, ordered
 
 
 def add_parser(subparsers) -> None:
@@ -94,7 +94,7 @@ def choose_trims(words: list[str], mode: str) -> list[str]:
     if words == ["none"]:
         return []
     if words == ["all"]:
-        return [n for n, t in TRIMS.items() if not (t.venv_only and mode == "system")]
+        return all_trims(system=mode == "system")
     return ordered(words)
 
 

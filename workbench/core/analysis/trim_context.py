@@ -10,6 +10,10 @@
   ``aaz/latest`` group each runs in) and the groups the loaded or running code imports (only
   the group's own files when it imports classes from it); kept modules with nothing listed
   lose all their generated AAZ commands.
+- ``aaz_names``: per kept module and AAZ group, what the loaded or running code imports from
+  the group's own files (prune-aaz-commands keeps only those and the used commands' files).
+- ``module_files``: per kept module, the files the load plan reaches (prune-command-files
+  deletes the module's other Python files).
 
 A script whose command path cannot be read (``az "$@"``) leaves ``modules`` unknown (None) and
 AAZ code whole: prune-modules then refuses to run rather than guess.
@@ -61,4 +65,9 @@ def trim_context(analysis: ScriptAnalysis, knowledge: Knowledge) -> TrimContext:
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})
     modules = frozenset(plan.modules)
     groups = {m: frozenset(plan.aaz_groups.get(m, ())) for m in sorted(modules)}
-    return TrimContext(modules, versions, groups)
+    names = {
+        m: {g: frozenset(n) for g, n in sorted(plan.aaz_names[m].items())}
+        for m in sorted(modules)
+        if m in plan.aaz_names
+    }
+    return TrimContext(modules, versions, groups, plan.module_files(), names)

@@ -396,6 +396,15 @@ class _Renderer:
                 "--break-system-packages: the distro marks its Python externally managed "
                 "(PEP 668); this image is single-purpose, so installing into it is intended."
             )
+        if "strip-binaries" in self.trims:
+            notes.append(
+                "binutils (for strip-binaries) "
+                + (
+                    "stays in the builder stage."
+                    if self.builder
+                    else "only when the base lacks strip, and removed again in this RUN."
+                )
+            )
         if self.r.mode == "system" and self.trims:
             notes.append(
                 "trim.py --snapshot/--before: trims touch only files this RUN installed, never "
@@ -568,7 +577,8 @@ class _Renderer:
             ]
         if self.trims:
             before = f" --before {STAGING}/before.txt" if self.r.mode == "system" else ""
-            steps.append(f"{self.python} -B {STAGING}/trim.py{before}")
+            add_strip, del_strip = self._strip_tool_steps(final=True)
+            steps += [*add_strip, f"{self.python} -B {STAGING}/trim.py{before}", *del_strip]
         deps = self._build_deps()
         if deps and self.family == "apk":
             steps.append("apk del --purge .build-deps")
@@ -579,6 +589,7 @@ class _Renderer:
     def _tool_steps(self) -> list[str]:
         """A builder's first layer: build deps, the venv, uv."""
         steps = self._build_dep_steps(update=True)
+        steps += self._strip_tool_steps(final=False)[0]
         if self.r.mode != "system":
             steps.append(f"python3 -m venv {VENV}")
         if self.uv:  # the venv's own pip puts uv beside it, in a folder never copied
@@ -598,6 +609,29 @@ class _Renderer:
         core = [f"{install} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}"]
         core += [_continued(install, core_specs)] * bool(core_specs)
         return core, [_continued(install, sdk_specs)] * bool(sdk_specs)
+
+    def _strip_tool_steps(self, final: bool) -> tuple[list[str], list[str]]:
+        """binutils for strip-binaries: (steps before the trim, steps after it). A builder
+        installs it with its tools and keeps it there; a single stage adds it only when the
+        base lacks ``strip`` and removes it again in the same RUN."""
+        if "strip-binaries" not in self.trims:
+            return [], []
+        if self.family == "apk":
+            add = "apk add --no-cache --virtual=.strip-deps binutils"
+            drop = "apk del --purge .strip-deps"
+        else:
+            updated = bool(self.res.no_wheel) or (final and bool(self._runtime_packages()))
+            add = "apt-get update && " * (not updated) + (
+                "apt-get install -y --no-install-recommends binutils"
+            )
+            drop = "apt-get purge -y --auto-remove binutils"
+        if not final:
+            return [add], []
+        flag = f"{STAGING}/strip-added"
+        return (
+            [f"{{ command -v strip >/dev/null || {{ {add} && touch {flag}; }}; }}"],
+            [f"{{ [ ! -e {flag} ] || {drop}; }}"],
+        )
 
     def _trim_steps(self) -> list[str]:
         if not self.trims:
@@ -687,7 +721,8 @@ class _Renderer:
 
     def _cleanup_steps(self, staged: list[str]) -> list[str]:
         steps = []
-        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel):
+        strip = "strip-binaries" in self.trims
+        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel or strip):
             steps += self._os_cleanup()
         if staged or self.r.azcopy:
             steps.append(f"rm -rf {STAGING}")
