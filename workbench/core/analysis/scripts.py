@@ -24,7 +24,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
 from workbench.core.knowledge.model import EMBEDDED_VERSION, Knowledge, load_knowledge
-from workbench.core.scan.scanner import AzCall, scan_file
+from workbench.core.scan.model import ExternalCommand
+from workbench.core.scan.scanner import AzCall, scan_files
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Analysis:
     errors: tuple[str, ...]
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
+    external_commands: tuple[ExternalCommand, ...] = ()  # other programs the scripts run
 
     @property
     def analysed(self) -> bool:
@@ -110,6 +112,7 @@ class Analysis:
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "external_commands": [e.to_dict() for e in self.external_commands],
         }
 
 
@@ -238,20 +241,22 @@ def analyze(
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    search_dirs: Iterable[str | Path] = (),
 ) -> Analysis:
     """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
     files: list[str] = []
-    for path in paths:
-        try:
-            result = scan_file(path)
-        except WorkbenchError as exc:
-            errors.append(str(exc))
+    external: list[ExternalCommand] = []
+    paths = list(paths)
+    for path, result in zip(paths, scan_files(paths, search_dirs), strict=True):
+        if isinstance(result, WorkbenchError):
+            errors.append(str(result))
             continue
         files.append(str(path))
         calls.extend(result.calls)
+        external.extend(e for e in result.external if e not in external)
         spots.extend(
             Spot(u.file, u.line, u.text, u.reason, path_unknown=True) for u in result.unresolved
         )
@@ -275,6 +280,7 @@ def analyze(
         errors=tuple(errors),
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
+        external_commands=tuple(external),
     )
 
 
