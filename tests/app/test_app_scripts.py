@@ -140,3 +140,31 @@ def test_scripts_snapshot(snap_compare, make_app):
         await _scripts(pilot)
 
     assert snap_compare(_real(make_app), terminal_size=(130, 32), run_before=run_before)
+
+
+async def test_verdict_line_says_how_sure_the_analysis_is(make_app, ready, tmp_path):
+    (tmp_path / "run.sh").write_text(
+        '#!/bin/bash\nrun() { eval "$1"; }\nrun "az keyvault list"\nrun "$NEXT_STEP"\n'
+    )
+    recipe = tmp_path / RECIPE_FILE
+    recipe.write_text(
+        'base = "python:3.12-alpine"\nscripts = ["run.sh"]\n'
+        '[packages]\nazure-cli = "exact"\nazure-cli-core = "exact"\n'
+    )
+    app = _real(make_app, recipe)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _scripts(pilot)
+        verdict = _text(app, "#scripts-verdict")
+        assert "1 spot may hide az calls: trims that depend on the analysis are off" in verdict
+        assert [r[0] for r in _rows(app, "#commands")] == ["az keyvault list"]
+        (spot,) = _rows(app, "#unresolved")
+        assert spot[0] == "run.sh:4" and "[keep]" in spot[1]
+
+
+async def test_verdict_line_when_everything_resolved(make_app, ready):
+    app = _real(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _scripts(pilot)
+        assert "every az call resolved" in _text(app, "#scripts-verdict")
