@@ -158,9 +158,9 @@ def is_split(word: Node) -> bool:
 def _part_display(part: Node, quoted: bool, source: bytes) -> str:
     kind = part["Type"]
     if kind == "Lit":
-        return _unescape(part["Value"], quoted)
+        return _unescape(part.get("Value", ""), quoted)
     if kind == "SglQuoted":
-        return _unescape_ansi(part["Value"]) if part.get("Dollar") else part["Value"]
+        return _unescape_ansi(part.get("Value", "")) if part.get("Dollar") else part.get("Value", "")
     if kind == "DblQuoted":
         return "".join(_part_display(p, True, source) for p in part.get("Parts") or ())
     if kind == "ParamExp":
