@@ -160,7 +160,8 @@ def _part_display(part: Node, quoted: bool, source: bytes) -> str:
     if kind == "Lit":
         return _unescape(part.get("Value", ""), quoted)
     if kind == "SglQuoted":
-        return _unescape_ansi(part.get("Value", "")) if part.get("Dollar") else part.get("Value", "")
+        value = part.get("Value", "")  # shfmt omits empty fields: '' has no Value
+        return _unescape_ansi(value) if part.get("Dollar") else value
     if kind == "DblQuoted":
         return "".join(_part_display(p, True, source) for p in part.get("Parts") or ())
     if kind == "ParamExp":
