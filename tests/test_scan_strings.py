@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workbench.core.scan.model import ExternalCommand
@@ -76,6 +78,7 @@ RESOLVED = {
         "xargs -r -n 1 -P 4 az vm deallocate --ids < ids\n",
         [(1, ("vm", "deallocate"))],
     ),
+    "trap string": ('trap "az logout" EXIT\n', [(1, ("logout",))]),
     "stacked prefixes": ("sudo -E timeout 30 nice az lock list\n", [(1, ("lock", "list"))]),
 }
 
@@ -103,6 +106,8 @@ FLAGGED = {
     ),
     "sourced path from a variable": ('. "$LIB_DIR"\n', 1, "not found next to"),
     "evaluator nobody calls": ('run() { eval "$1"; }\n', 1, "nothing here calls it"),
+    "script downloaded and run": ("bash <(curl -s https://example.invalid/x)\n", 1, "runs <(curl"),
+    "script run that is not here": ("./missing-step.sh --all\n", 1, "runs ./missing-step.sh"),
 }
 
 
@@ -130,6 +135,17 @@ def test_source_of_a_sibling_is_analysed_with_its_own_lines(tmp_path):
         ("main.sh", 3, ("keyvault", "secret", "list")),
         ("lib.sh", 5, ("account", "show")),
     }
+    assert result.unresolved == ()
+
+
+def test_scripts_run_by_bash_or_by_path_are_analysed(tmp_path):
+    (tmp_path / "step.sh").write_text("#!/bin/bash\naz group list\n")
+    main = tmp_path / "main.sh"
+    main.write_text("#!/bin/bash\nbash step.sh\n./step.sh\n")
+    result = scan_file(main)
+    assert [(Path(c.file).name, c.line, c.via) for c in result.calls] == [
+        ("step.sh", 2, ("bash",))
+    ]  # the same file twice: one call, its own line
     assert result.unresolved == ()
 
 

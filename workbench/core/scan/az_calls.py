@@ -346,6 +346,10 @@ class ScriptScan:
             self._run_eval(rest, site, via)
         elif program in SOURCE:
             self._run_source(rest, site)
+        elif program == "trap" and rest and not rest[0].text.startswith("-"):
+            self._run_string([rest[0]], site, (*via, "trap"), "trap")
+        elif head.text.startswith(("./", "../")):
+            self._run_script_file(head, site, via)
         elif program in self.forwarders:
             fw = self.forwarders[program]
             merged = [*fw.head, *rest[fw.skip :], *fw.tail]
@@ -411,13 +415,27 @@ class ScriptScan:
 
     def _run_shell_string(self, program: str, rest: list[Tok], site: _Site, via) -> None:
         """`bash -c 'az group list'`: the string is a script of its own."""
-        for i, tok in enumerate(rest[:-1]):
+        for i, tok in enumerate(rest):
             if tok.literal and _SHELL_C.fullmatch(tok.text):
-                script = rest[i + 1]
-                break
-        else:
-            return
-        self._run_string([script], site, (*via, f"{program} -c"), f"{program} -c")
+                if i + 1 < len(rest):
+                    self._run_string([rest[i + 1]], site, (*via, f"{program} -c"), f"{program} -c")
+                return
+            if not tok.literal or not tok.text.startswith("-"):
+                self._run_script_file(tok, site, (*via, program))  # `bash deploy.sh`
+                return
+
+    def _run_script_file(self, tok: Tok, site: _Site, via: tuple[str, ...]) -> None:
+        """`bash other.sh` / `./other.sh`: analysed when found here, a spot when not."""
+        found = self._find_sourced(tok.word)
+        if isinstance(found, Path):
+            inner = ScriptScan(
+                found.read_bytes(), str(found), 0, self.depth + 1, None,
+                self.search_dirs, self.sourced,
+            )  # fmt: skip
+            self._merge(inner, via)
+        elif found != "already analysed":
+            what = found.replace("sources", "runs", 1)
+            self._unresolve(site, f"{what}; its az calls are not analysed; {_RUNTIME_HINT}")
 
     def _run_eval(self, rest: list[Tok], site: _Site, via) -> None:
         """`eval "az vm list"` / `eval "$CMD"`: the joined arguments are a script."""
