@@ -22,6 +22,7 @@ AAZ code whole: prune-modules then refuses to run rather than guess.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from workbench.core.analysis.scripts import ScriptAnalysis
 from workbench.core.errors import WorkbenchError
@@ -58,8 +59,12 @@ def trim_context(analysis: ScriptAnalysis, knowledge: Knowledge) -> TrimContext:
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
     versions = api_versions(knowledge, analysis.package_names())
-    if any(spot.path_unknown for spot in analysis.unresolved):
-        return TrimContext(None, versions, {})
+    hidden = tuple(
+        f"{Path(s.file).name}:{s.line}: {s.reason}" for s in analysis.unresolved if s.path_unknown
+    )
+    if hidden:
+        known = frozenset(m.name for m in analysis.modules)
+        return TrimContext(None, versions, {}, hidden=hidden, known=known)
     plan = analysis.load_plan
     if plan is None:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})
