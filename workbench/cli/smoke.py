@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.build import print_smoke
+from workbench.cli.build import add_run_script_flag, print_smoke
 from workbench.cli.common import print_json
 from workbench.core.engine.build import connect
 from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
-from workbench.core.engine.smoke import SmokeCall, smoke_test
+from workbench.core.engine.reference import image_origin
+from workbench.core.engine.smoke import SmokeCall, smoke_context, smoke_test
 from workbench.core.errors import WorkbenchError
 
 EXIT_CODES = """exit codes:
@@ -36,14 +37,17 @@ def add_parser(subparsers) -> None:
     p.add_argument("--import", dest="imports", nargs="+", default=[], metavar="MODULE")
     p.add_argument("--probe", action="store_true", help="hide each package in turn")
     p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to probe")
+    add_run_script_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     """Gather the checks, run them in one container, print verdicts."""
-    calls, imports, probe = _inputs(args)
+    calls, imports, probe, scripts, version = _inputs(args)
     client = connect()
+    base, labelled = image_origin(client, args.image)
+    progress = lambda line: print(f"smoke: {line}", file=sys.stderr)  # noqa: E731
     report = smoke_test(
         client,
         args.image,
@@ -51,7 +55,9 @@ def run(args) -> int:
         calls,
         imports,
         probe=probe if args.probe else (),
-        progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+        scripts=scripts if args.run_script else (),
+        **smoke_context(client, base, labelled or version, progress),
+        progress=progress,
     )
     if report.error:
         raise WorkbenchError(f"{args.image}: {report.error}", exit_code=1)
@@ -61,17 +67,19 @@ def run(args) -> int:
     return 0 if report.passed else EXIT_SMOKE_FAILED
 
 
-def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
+def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str], list[str], str]:
+    """Calls, imports, packages to probe, scripts, azure-cli version."""
     if args.recipe:
         from workbench.core.engine.plan import plan_from_recipe
 
         plan = plan_from_recipe(args.recipe)
         probe = args.package or list(plan.probe_packages)
-        return list(plan.calls), [*plan.imports, *args.imports], probe
+        imports = [*plan.imports, *args.imports]
+        return list(plan.calls), imports, probe, list(plan.scripts), plan.azure_cli or ""
     from workbench.core.analysis.scripts import analyze
 
     analysis = analyze(args.script, args.azure_cli)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
     calls = [SmokeCall(c.path, c.args, c.where) for c in analysis.commands]
-    return calls, list(args.imports), list(args.package)
+    return calls, list(args.imports), list(args.package), list(args.script), args.azure_cli

@@ -49,6 +49,8 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
         estimate_bytes=estimate.total_bytes + (seed.bytes if seed else 0),
         target=model.target.to_dict(),
         recipe_text=recipe.to_toml(),
+        scripts=tuple(scripts),
+        azure_cli=recipe.azure_cli,
     )
 
 

@@ -98,3 +98,36 @@ def reference_image(
             exit_code=1,
         )
     return tag
+
+
+def image_origin(client, image: str) -> tuple[str | None, str | None]:
+    """The base image and azure-cli version a workbench-built image records in its labels."""
+    try:
+        labels = client.images.get(image).labels or {}
+    except Exception:  # the smoke run itself reports a missing image
+        return None, None
+    return labels.get("org.opencontainers.image.base.name"), labels.get(
+        "org.opencontainers.image.version"
+    )
+
+
+def lazy_reference(
+    client,
+    base: str | None,
+    version: str | None,
+    progress: Callable[[str], None] | None = None,
+) -> Callable[[], str]:
+    """A callable giving the reference tag, built only when first asked (it costs minutes);
+    raises WorkbenchError saying why there is none."""
+
+    def get() -> str:
+        if not base or not version:
+            raise WorkbenchError(
+                "the image does not say its base and azure-cli version (labels "
+                "org.opencontainers.image.base.name/.version); smoke it with --recipe"
+            )
+        if progress:
+            progress(f"reference: full azure-cli {version} on {base} (built once, then reused)")
+        return reference_image(client, base, version, progress=progress)
+
+    return get
