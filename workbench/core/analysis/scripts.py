@@ -233,13 +233,19 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
     return modules.result(chains), packages.result(order)
 
 
+OBSERVED = "observed at run time"
+
+
 def analyze(
     paths: Iterable[str | Path],
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    observed: Iterable[str] = (),
 ) -> Analysis:
-    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
+    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring).
+    ``observed``: command paths a traced run saw (the recipe's ``observed_paths``), counted as
+    commands whose file is ``OBSERVED``."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
@@ -261,6 +267,7 @@ def analyze(
         except WorkbenchError as exc:
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
+    commands += [Command(tuple(p.split()), OBSERVED, 0, tuple(p.split())) for p in observed]
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
     if knowledge is not None:
@@ -281,4 +288,4 @@ def analyze(
 # Re-exported: the Dockerfile and init commands import it from here.
 from workbench.core.analysis.trim_context import trim_context  # noqa: E402
 
-__all__ = ["Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]
+__all__ = ["OBSERVED", "Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]

@@ -12,7 +12,8 @@
   lose all their generated AAZ commands.
 
 A script whose command path cannot be read (``az "$@"``) leaves ``modules`` unknown (None) and
-AAZ code whole: prune-modules then refuses to run rather than guess.
+AAZ code whole: prune-modules then refuses to run rather than guess, unless a traced run
+(``workbench init --trace``) recorded the paths it took (the recipe's ``observed_paths``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def scripts_context(
 def recipe_context(recipe, *, analysis=None) -> TrimContext:
     """What the trims keep for a ``Recipe``: its scripts' context plus its ``[keep]`` table."""
     scripts = [recipe.root / s for s in recipe.scripts]
+    if analysis is None and scripts and recipe.observed_paths:
+        from workbench.core.analysis.scripts import analyze
+
+        analysis = analyze(scripts, recipe.azure_cli, observed=recipe.observed_paths)
     context = scripts_context(scripts, recipe.azure_cli, analysis=analysis)
     return context.merged(recipe.keep.context())
 
@@ -76,7 +81,7 @@ def trim_context(
 ) -> TrimContext:
     """The TrimContext for the scripts at ``script_paths`` on azure-cli ``azure_cli``;
     ``analysis``: their ``Analysis`` when the caller already has it (not analysed again)."""
-    from workbench.core.analysis.scripts import analyze  # analyze re-exports this function
+    from workbench.core.analysis.scripts import OBSERVED, analyze  # re-exports this function
 
     knowledge = knowledge or load_knowledge(azure_cli)
     analysis = analysis or analyze(script_paths, azure_cli, knowledge=knowledge)
@@ -84,7 +89,8 @@ def trim_context(
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
     versions = api_versions(knowledge, analysis.package_names())
-    if any(spot.path_unknown for spot in analysis.unresolved):
+    traced = any(c.file == OBSERVED for c in analysis.commands)
+    if any(spot.path_unknown for spot in analysis.unresolved) and not traced:
         return TrimContext(None, versions, {})
     if "files" not in knowledge.data:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})

@@ -26,7 +26,9 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     if not isinstance(recipe, Recipe):
         recipe = Recipe.load(recipe)
     scripts = [str(recipe.root / s) for s in recipe.scripts]
-    analysis = analyze(scripts, recipe.azure_cli) if scripts else None
+    analysis = (
+        analyze(scripts, recipe.azure_cli, observed=recipe.observed_paths) if scripts else None
+    )
     if analysis is not None and analysis.errors:
         raise WorkbenchError(f"{recipe.path}: {analysis.errors[0]}")
     knowledge = load_knowledge(recipe.azure_cli)

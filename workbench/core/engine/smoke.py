@@ -453,3 +453,35 @@ def _tier(checks: Sequence[Check]) -> dict:
 
 def _unique(items: Iterable) -> list:
     return list(dict.fromkeys(items))
+
+
+def observe_scripts(
+    client,
+    base: str,
+    version: str,
+    scripts: Sequence[str | Path],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[str], tuple[ScriptRun, ...]]:
+    """Run ``scripts`` traced in the reference image (full azure-cli ``version`` on
+    ``base``) and return the command paths they ran that the analysis did not find, and the
+    runs themselves. Branches the run did not take stay unseen."""
+    from workbench.core.analysis.scripts import analyze
+    from workbench.core.engine.reference import reference_image
+    from workbench.core.knowledge.model import load_knowledge
+
+    knowledge = load_knowledge(version)
+    tag = reference_image(client, base, version, progress=progress)
+    report = smoke_test(
+        client,
+        tag,
+        run=False,
+        scripts=scripts,
+        version_runs=0,
+        resolve=knowledge.command_path,
+        progress=progress,
+    )
+    analysed = {" ".join(c.path) for c in analyze(scripts, version).commands}
+    seen = [p for run in report.run_script for p, _ in run.seen]
+    observed = [p for p in _unique(seen) if p not in analysed and knowledge.is_command(p.split())]
+    return observed, report.run_script

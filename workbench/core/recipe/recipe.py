@@ -107,6 +107,7 @@ class Recipe:
     keep: Keep = field(default_factory=Keep)
     azcopy: AzCopy | None = None
     pip: PipSettings = field(default_factory=PipSettings)
+    observed_paths: list[str] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
     _doc: Any = field(default=None, compare=False, repr=False)
 
@@ -303,6 +304,7 @@ _TOP = {
     "keep": dict,
     "azcopy": dict,
     "pip": dict,
+    "observed_paths": list,
 }
 _TABLES = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
@@ -355,6 +357,7 @@ def _from_data(data: dict, where: str) -> Recipe:
         keep=Keep(_strings(keep.get("modules", []), where, "keep.modules"), aaz),
         azcopy=AzCopy(**data["azcopy"]) if "azcopy" in data else None,
         pip=PipSettings(**data.get("pip", {})),
+        observed_paths=_strings(data.get("observed_paths", []), where, "observed_paths"),
     )
 
 
@@ -388,6 +391,7 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "keep": asdict(recipe.keep),
         "azcopy": asdict(recipe.azcopy) if recipe.azcopy else None,
         "pip": asdict(recipe.pip),
+        "observed_paths": recipe.observed_paths,
     }
     return data
 
@@ -444,5 +448,8 @@ def _template() -> tomlkit.TOMLDocument:
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
 #   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image)
+#   observed_paths    az command paths seen only when the scripts ran (workbench init --trace);
+#                     the analysis and trims count them (branches the run did not take: not
+#                     covered)
 """
     )
