@@ -72,7 +72,7 @@ def reference_image(
         raise WorkbenchError(f"base image {base} is not on the engine; build or pull it") from None
     try:
         labels = client.images.get(tag).labels or {}
-        if labels.get(LABEL_BASE) == base_id and labels.get(LABEL_VERSION) == version:
+        if all(labels.get(k) == v for k, v in _labels(base, base_id, version).items()):
             return tag
     except docker.errors.ImageNotFound:
         pass
@@ -84,7 +84,7 @@ def reference_image(
         dockerfile,
         files,
         tag=tag,
-        labels={LABEL_BASE: base_id, LABEL_VERSION: version},
+        labels=_labels(base, base_id, version),
         client=client,
     ):
         if isinstance(event, LogLine) and progress:
@@ -98,6 +98,15 @@ def reference_image(
             exit_code=1,
         )
     return tag
+
+
+def _labels(base: str, base_id: str, version: str) -> dict[str, str]:
+    return {
+        LABEL_BASE: base_id,
+        LABEL_VERSION: version,
+        "org.opencontainers.image.base.name": base,
+        "org.opencontainers.image.version": version,
+    }
 
 
 def image_origin(client, image: str) -> tuple[str | None, str | None]:

@@ -418,7 +418,7 @@ def trace_path(argv: Sequence[str], resolve=None) -> str:
 def _per_command(spec: dict, checks: Sequence[Check]) -> tuple[CommandResult, ...]:
     by_args = {" ".join(c["args"]): " ".join(c["path"]) for c in spec.get("calls", [])}
     out = []
-    for path in spec["paths"]:
+    for path in spec.get("paths", []):
         name = " ".join(path)
         mine = [
             c

@@ -370,8 +370,7 @@ def _item(parts: list[str]) -> dict:
     if "providers" in low:
         at = len(low) - 1 - low[::-1].index("providers")
         rest = parts[at + 1 :]
-        types = [rest[0], *rest[1::2][:-1]] if len(rest) > 1 else rest
-        rtype = "/".join(t for t in types if t) if rest else rtype
+        rtype = "/".join(rest[:1] + rest[1::2]) if rest else rtype
     elif low[-2:-1] == ["resourcegroups"]:
         rtype = "Microsoft.Resources/resourceGroups"
     return {
@@ -414,25 +413,41 @@ class _Trap(socketserver.BaseRequestHandler):
 
 
 class FakeAzure:
-    """The fake on 127.0.0.1:443 and the trap on :3129, in daemon threads of this process."""
+    """The fake on 127.0.0.1:443 and the trap on :3129 (other ports for tests), in daemon
+    threads of this process."""
 
-    def __init__(self, cert_file: str, key_file: str, fixtures: list[dict] | None = None):
+    def __init__(
+        self,
+        cert_file: str,
+        key_file: str,
+        fixtures: list[dict] | None = None,
+        *,
+        port: int = PORT,
+        trap_port: int = TRAP_PORT,
+    ):
         self.state = _State([*(fixtures or []), *BUILTIN_FIXTURES])
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         trap = type("BoundTrap", (_Trap,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", PORT), handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
-        self.trap = socketserver.ThreadingTCPServer(("127.0.0.1", TRAP_PORT), trap)
+        self.trap = socketserver.ThreadingTCPServer(("127.0.0.1", trap_port), trap)
         self.trap.daemon_threads = True
+        self.port, self.trap_port = self.server.server_address[1], self.trap.server_address[1]
 
     def start(self) -> FakeAzure:
         """Serve in background threads."""
         for server in (self.server, self.trap):
             threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
+
+    def stop(self) -> None:
+        """Stop serving and close both sockets."""
+        for server in (self.server, self.trap):
+            server.shutdown()
+            server.server_close()
 
     def summary(self) -> dict:
         """Request count per (method, status), the last requests, and every escape."""
