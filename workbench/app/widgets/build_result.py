@@ -34,7 +34,7 @@ def smoke_rows(smoke) -> list[tuple]:
     other check, one per traced script run and one per thing it found."""
     rows: list[tuple] = []
     for command in smoke.commands:
-        cells = [tier_cell(command.tiers.get(t, {}).get("ok"), command.ok) for t in TIERS]
+        cells = [tier_cell(command.tiers.get(t, {}).get("ok"), not command.ok) for t in TIERS]
         rows.append((f"az {command.path}", verdict(command.ok), *cells, command.detail))
     for check in smoke.checks:
         if check.kind in ("import", "certifi"):
