@@ -150,7 +150,7 @@ def _result(code, out="", err=""):
         (
             _result(1, err="Traceback (most recent call last):\n  ImportError: y"),
             False,
-            "Traceback",
+            "ImportError: y",  # the telling line, not the traceback's header
         ),
         (_result(-1, err="timed out after 120 s"), False, "timed out"),
     ],

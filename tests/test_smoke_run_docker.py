@@ -3,7 +3,7 @@ against the fake Azure inside a ``--network none`` container, and nothing tries 
 
 - the blog sample's all-trims image passes every tier on every path, its script runs to exit 0
   under the trace, and the reference image is not even needed;
-- a breakage only a real run sees (the MSAL token cache extension gone): help and no-login
+- a breakage only a real run sees (azure-core's requests transport gone): help and no-login
   pass, run fails naming the path, the full install passes, so the smoke fails;
 - a script whose command path is read from a file: the analysis flags it, ``--run-script`` in
   the reference image sees the real path, ``init --trace`` records it.
@@ -25,7 +25,7 @@ from workbench.core.engine.build import BuildResult, build_image
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.docker, pytest.mark.network]
 BLOG_TAG = "workbench-test/run-tier:blog"
-BROKEN_TAG = "workbench-test/run-tier:no-msal-extensions"
+BROKEN_TAG = "workbench-test/run-tier:no-requests-transport"
 DYNAMIC = """#!/usr/bin/env bash
 # The az command path comes from a file the script reads: no static analysis can know it.
 set -euo pipefail
@@ -108,7 +108,8 @@ def test_a_breakage_only_the_run_tier_sees(blog, docker_client):
     work, _, _ = blog
     dockerfile = (
         f"FROM {BLOG_TAG}\n"
-        "RUN rm -rf /opt/az/lib/python3*/site-packages/msal_extensions\n"  # a bad trim
+        "RUN rm /opt/az/lib/python3*/site-packages/azure/core/pipeline/transport/"
+        "_requests_basic.py\n"  # a bad trim: azure-core imports it only to send a request
     )
     events = list(build_image(dockerfile, tag=BROKEN_TAG, client=docker_client))
     assert isinstance(events[-1], BuildResult), events[-1]
@@ -119,7 +120,7 @@ def test_a_breakage_only_the_run_tier_sees(blog, docker_client):
     assert all(t["help"] and t["no_login"] for t in tiers.values()), tiers
     assert tiers["login"]["run"] is False
     login = next(c for c in smoke["commands"] if c["path"] == "login")
-    assert not login["ok"] and "msal_extensions" in login["tiers"]["run"]["detail"]
+    assert not login["ok"] and "_requests_basic" in login["tiers"]["run"]["detail"]
     assert smoke["reference"]  # the full install passed the same calls: counted
     assert not smoke["passed"] and smoke["fake"]["escapes"] == []
 

@@ -36,15 +36,15 @@ import sys
 import tempfile
 import time
 
-BROKEN = (
-    "Traceback (most recent call last)",
+BROKEN = (  # most telling first: the detail names the first one found
+    "No module named",
     "ModuleNotFoundError",
     "ImportError",
-    "No module named",
     "'NoneType' object has no attribute",
     "'NoneType' object is not",
     "Error loading command module",
     "The command failed with an unexpected error",
+    "Traceback (most recent call last)",
 )
 OFFLINE = (
     "Failed to resolve",
@@ -118,9 +118,12 @@ def run_az(
 
 
 def _first_line(text: str, needles) -> str:
-    for line in text.splitlines():
-        if any(n in line for n in needles):
-            return line.strip()[:300]
+    """The first line holding the earliest of ``needles`` that occurs at all."""
+    lines = text.splitlines()
+    for needle in needles:
+        for line in lines:
+            if needle in line:
+                return line.strip()[:300]
     return ""
 
 
