@@ -5,16 +5,14 @@ test with and without trims (network: pip inside the build)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import workbench as _workbench
 from workbench.cli import main
 from workbench.core.engine.build import StepStarted
 from workbench.core.engine.history import load_history
@@ -104,17 +102,6 @@ def test_engine_down_is_one_line_and_recorded(tmp_path, monkeypatch, capsys):
 
 
 # ---- acceptance: the blog post's recipe, real pip inside the build --------------------
-
-
-def _workbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,13 @@ against the fake Azure inside a ``--network none`` container, and nothing tries 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import workbench as _workbench
 from workbench.core.engine.build import BuildResult, build_image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,17 +35,6 @@ az "$noun" "$verb" --output none
 """
 
 
-def _workbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 def _tiers(out: dict) -> dict[str, dict[str, bool | None]]:
     return {c["path"]: {t: v["ok"] for t, v in c["tiers"].items()} for c in out["commands"]}
 
@@ -56,32 +44,11 @@ def blog(tmp_path_factory, docker_client, base_image, reference_image):
     """The blog sample with all trims, built with --smoke --run-script (reference ready)."""
     work = tmp_path_factory.mktemp("run-tier")
     shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", work)
-    init = _workbench(
-        "init",
-        "--script",
-        "tag-disks.sh",
-        "--base",
-        base_image,
-        "--family",
-        "apt",
-        "--trim",
-        "all",
-        "-o",
-        "blog.toml",
-        cwd=work,
-    )
+    argv = ["--script", "tag-disks.sh", "--base", base_image, "--family", "apt", "--trim", "all"]
+    init = _workbench("init", *argv, "-o", "blog.toml", cwd=work)
     assert init.returncode == 0, init.stderr
-    done = _workbench(
-        "build",
-        "--recipe",
-        "blog.toml",
-        "--tag",
-        BLOG_TAG,
-        "--smoke",
-        "--run-script",
-        "--json",
-        cwd=work,
-    )
+    build = ["--recipe", "blog.toml", "--tag", BLOG_TAG, "--smoke", "--run-script", "--json"]
+    done = _workbench("build", *build, cwd=work)
     assert done.returncode in (0, 4), done.stderr[-3000:]
     return work, json.loads(done.stdout), done.returncode
 

@@ -5,8 +5,7 @@ run-script checkbox reaches the builder."""
 
 from __future__ import annotations
 
-import time
-
+from test_app_probe import _build_with_probe
 from textual.widgets import DataTable
 
 from workbench.core.engine.build import BuildResult
@@ -66,17 +65,7 @@ async def test_smoke_table_shows_tiers_and_traced_runs(make_app, tmp_path, monke
 
     app = make_app(builder=builder)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.press("4", "b")
-        await pilot.pause()
-        app.screen.query_one("#run-script").value = True
-        await pilot.press("enter")
-        deadline = time.monotonic() + 60
-        while app.building or not app.screen.query_one("#build-result").display:
-            assert time.monotonic() < deadline, "timed out"
-            await pilot.pause(0.05)
-        await pilot.pause()
+        await _build_with_probe(pilot, box="run-script")
         assert requests[0].run_script and requests[0].smoke
         table = app.screen.query_one("#smoke-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]

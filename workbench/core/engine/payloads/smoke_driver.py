@@ -144,16 +144,21 @@ def judge_help(result: dict) -> tuple[bool, str]:
     return True, "help loads"
 
 
+def _crashed(result: dict) -> str:
+    """Why a call counts as broken whatever it reached (an import failure, a crash, a
+    timeout), or ""."""
+    broken = _first_line(result["out"] + "\n" + result["err"], BROKEN)
+    return broken or (result["err"] if result["code"] < 0 else "")
+
+
 def judge_call(result: dict) -> tuple[bool, str]:
     """A replayed call passes when it stops at a handled boundary (login, argument
     validation, the offline network, or another handled az error), never on an import
     failure or a crash."""
     text = result["out"] + "\n" + result["err"]
-    broken = _first_line(text, BROKEN)
-    if broken:
-        return False, broken
-    if result["code"] < 0:
-        return False, result["err"]
+    crashed = _crashed(result)
+    if crashed:
+        return False, crashed
     if "Please run 'az login'" in text:
         return True, "auth boundary: Please run 'az login'"
     if result["code"] == 0:
@@ -170,15 +175,12 @@ def judge_call(result: dict) -> tuple[bool, str]:
 def judge_run(result: dict) -> tuple[bool, str]:
     """A call run against the fake passes on exit 0 or an error the (fake) service returned;
     it fails on an import error, a module-load error, a crash or a timeout."""
-    text = result["out"] + "\n" + result["err"]
-    broken = _first_line(text, BROKEN)
-    if broken:
-        return False, broken
-    if result["code"] < 0:
-        return False, result["err"]
+    crashed = _crashed(result)
+    if crashed:
+        return False, crashed
     if result["code"] == 0:
         return True, "exit 0"
-    if "FakeAzure" in text:
+    if "FakeAzure" in result["out"] + result["err"]:
         return True, f"service error: {_last_error(result['err'])}"
     return False, f"exit {result['code']}: {_last_error(result['err'])}"
 
