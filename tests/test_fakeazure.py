@@ -140,3 +140,52 @@ def test_placeholders_get_values_the_fake_accepts():
         assert handle.read().count(".") == 2  # a JWT-shaped federated token
     assert smoke_driver.login_args("identity") == ["login", "--identity", "--output", "none"]
     assert "--federated-token" in smoke_driver.login_args("federated")
+
+
+def _tunnel(fake, host: str) -> http.client.HTTPSConnection:
+    """An HTTPS connection to ``host`` through the fake's proxy (CONNECT), as requests does."""
+    server, context = fake
+    conn = http.client.HTTPSConnection("127.0.0.1", server.trap_port, context=context, timeout=10)
+    conn.set_tunnel(host, 443)
+    return conn
+
+
+def _send(conn, method, path, body=None, headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, response, response.read()
+
+
+def test_data_planes_are_served_through_the_proxy(fake):
+    server, _ = fake
+    blob = _tunnel(fake, "acct1.blob.core.windows.net")
+    assert _send(blob, "PUT", "/builds?restype=container")[0] == 201
+    typed = {"x-ms-blob-type": "BlockBlob"}
+    assert _send(blob, "PUT", "/builds/a/b.txt", b"hello", typed)[0] == 201
+    listing = _send(blob, "GET", "/builds?restype=container&comp=list")[2].decode()
+    assert "<Name>a/b.txt</Name>" in listing and "<Content-Length>5</Content-Length>" in listing
+    status, got, data = _send(blob, "GET", "/builds/a/b.txt", headers={"Range": "bytes=0-100"})
+    assert status == 206 and data == b"hello" and got.getheader("Content-Range") == "bytes 0-4/5"
+    status, got, _ = _send(blob, "GET", "/missing/x")
+    assert status == 404 and got.getheader("x-ms-error-code") == "ContainerNotFound"
+    vault = _tunnel(fake, "kv1.vault.azure.net")
+    status, got, _ = _send(vault, "PUT", "/secrets/db?api-version=7.5", b'{"value": "s3"}')
+    assert status == 401 and 'resource="https://vault.azure.net"' in got.getheader(
+        "WWW-Authenticate"
+    )
+    auth = {"Authorization": "Bearer x", "Content-Type": "application/json"}
+    made = json.loads(
+        _send(vault, "PUT", "/secrets/db?api-version=7.5", b'{"value": "s3"}', auth)[2]
+    )
+    assert made["value"] == "s3" and made["id"].startswith(
+        "https://kv1.vault.azure.net/secrets/db/"
+    )
+    listed = json.loads(_send(vault, "GET", "/secrets?api-version=7.5", headers=auth)[2])
+    assert [s["id"] for s in listed["value"]] == [made["id"]]
+    assert "recoveryId" in json.loads(_send(vault, "DELETE", "/secrets/db", headers=auth)[2])
+    assert {"acct1.blob.core.windows.net", "kv1.vault.azure.net"} <= set(
+        server.summary()["data_planes"]
+    )
+    with pytest.raises(OSError):
+        _send(_tunnel(fake, "example.org"), "GET", "/")
+    assert any(e.startswith("CONNECT example.org:443") for e in server.summary()["escapes"])

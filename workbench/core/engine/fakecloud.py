@@ -9,8 +9,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from workbench.core.engine.payloads.fakeazure import HOSTS
+from workbench.core.engine.payloads.fakedata import SUFFIXES
 
 EXTRA_HOSTS = {name: "127.0.0.1" for name in HOSTS if name != "localhost"}
+WILDCARDS = tuple(f"*{suffix}" for suffix in SUFFIXES)  # data planes reached by CONNECT
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,9 @@ class RunCerts:
     key: bytes
 
 
-def make_certs(hosts: tuple[str, ...] = HOSTS) -> RunCerts:
-    """A fresh CA and a server certificate for ``hosts`` and 127.0.0.1, valid for a day."""
+def make_certs(hosts: tuple[str, ...] = HOSTS + WILDCARDS) -> RunCerts:
+    """A fresh CA and a server certificate for ``hosts`` (the data planes' wildcard names
+    included) and 127.0.0.1, valid for a day."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

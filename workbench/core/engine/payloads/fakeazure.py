@@ -22,6 +22,11 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+try:  # a package on the host (tests), loose files beside each other in the container
+    from . import fakedata
+except ImportError:
+    import fakedata
+
 TENANT = "72f988bf-0000-4000-8000-00000000f00d"
 SUBSCRIPTION = "0b1f6471-0000-4000-8000-00000000c0de"
 CLIENT = "11111111-0000-4000-8000-00000000a99d"
@@ -141,6 +146,8 @@ class _State:
         self.resources: dict[str, dict] = {}
         self.requests: list[dict] = []
         self.escapes: list[str] = []
+        self.tunnels: list[str] = []
+        self.data = fakedata.DataPlanes(TENANT)
         self.lock = threading.Lock()
 
 
@@ -174,24 +181,33 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query))
         path = url.path.rstrip("/") or "/"
-        status, body = self._route(self.command, path, query, raw)
+        host = (self.headers.get("Host") or "").split(":")[0]
+        if fakedata.served(host):
+            status, body = self.state.data.answer(
+                host, self.command, path, query, raw, self.headers
+            )
+        else:
+            status, body = self._route(self.command, path, query, raw)
         with self.state.lock:
             self.state.requests.append(
-                {
-                    "method": self.command,
-                    "host": (self.headers.get("Host") or "").split(":")[0],
-                    "path": path,
-                    "status": status,
-                }
+                {"method": self.command, "host": host, "path": path, "status": status}
             )
-        data = b"" if body is None else json.dumps(body).encode()
+        if not isinstance(body, fakedata.Raw):
+            body = fakedata.Raw(
+                b"" if body is None else json.dumps(body).encode(),
+                "application/json; charset=utf-8",
+            )
+        headers = dict(body.headers)
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", body.content_type)
+        self.send_header("Content-Length", headers.pop("Content-Length", str(len(body.data))))
         self.send_header("x-ms-request-id", "workbench-fake")
+        self.send_header("x-ms-version", "2025-01-05")
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            self.wfile.write(body.data)
 
     def _route(self, method: str, path: str, query: dict, raw: bytes) -> tuple[int, object]:
         for want, pattern, fixture in self.state.fixtures:
@@ -398,17 +414,29 @@ def _action(name: str) -> object:
 
 
 class _Trap(socketserver.BaseRequestHandler):
-    """The proxy every az process is pointed at: logs the first line, refuses."""
+    """The proxy every az process is pointed at: a CONNECT to a faked data plane is answered
+    with TLS and served by the fake; anything else is logged as an escape and refused."""
 
     state: _State
+    fake: FakeAzure
 
     def handle(self) -> None:
         try:
-            line = self.request.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
+            head = self.request.recv(65536)
+            line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+            words = line.split()
+            host = words[1].rsplit(":", 1)[0] if len(words) > 1 else ""
+            if words[:1] == ["CONNECT"] and fakedata.served(host):
+                with self.state.lock:
+                    self.state.tunnels.append(host)
+                self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                tls = self.fake.context.wrap_socket(self.request, server_side=True)
+                self.fake.server.RequestHandlerClass(tls, self.client_address, self.fake.server)
+                return
             with self.state.lock:
                 self.state.escapes.append(line[:300])
             self.request.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-        except OSError:
+        except (OSError, ssl.SSLError):
             pass
 
 
@@ -427,11 +455,11 @@ class FakeAzure:
     ):
         self.state = _State([*(fixtures or []), *BUILTIN_FIXTURES])
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        trap = type("BoundTrap", (_Trap,), {"state": self.state})
+        trap = type("BoundTrap", (_Trap,), {"state": self.state, "fake": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert_file, key_file)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert_file, key_file)
+        self.server.socket = self.context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.trap = socketserver.ThreadingTCPServer(("127.0.0.1", trap_port), trap)
         self.trap.daemon_threads = True
@@ -450,8 +478,14 @@ class FakeAzure:
             server.server_close()
 
     def summary(self) -> dict:
-        """Request count per (method, status), the last requests, and every escape."""
+        """Request count, the last requests, every escape, the data-plane hosts tunnelled."""
         with self.state.lock:
             requests = list(self.state.requests)
             escapes = list(self.state.escapes)
-        return {"requests": len(requests), "log": requests[-200:], "escapes": escapes}
+            tunnels = sorted(set(self.state.tunnels))
+        return {
+            "requests": len(requests),
+            "log": requests[-200:],
+            "escapes": escapes,
+            "data_planes": tunnels,
+        }
