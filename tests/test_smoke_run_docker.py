@@ -6,7 +6,8 @@ against the fake Azure inside a ``--network none`` container, and nothing tries 
 - a breakage only a real run sees (azure-core's requests transport gone): help and no-login
   pass, run fails naming the path, the full install passes, so the smoke fails;
 - a script whose command path is read from a file: the analysis flags it, ``--run-script`` in
-  the reference image sees the real path, ``init --trace`` records it.
+  the reference image sees the real path, ``init --trace`` records it;
+- a script using Blob storage and Key Vault runs to exit 0 against the fake's data planes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,24 @@ az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" \\
     --tenant "$AZURE_TENANT_ID" --output none
 read -r noun verb < "$(dirname "$0")/command.txt"
 az "$noun" "$verb" --output none
+"""
+
+DATA_PLANES = """#!/usr/bin/env bash
+# Artifacts to Blob storage and a secret to Key Vault: both data planes, as a pipeline does.
+set -euo pipefail
+az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" \\
+    --tenant "$AZURE_TENANT_ID" --output none
+az storage container create --account-name wbartifacts --name builds --auth-mode login -o none
+echo "build 42" > /tmp/report.txt
+az storage blob upload --account-name wbartifacts --container-name builds --name report.txt \\
+    --file /tmp/report.txt --auth-mode login --output none
+az storage blob list --account-name wbartifacts --container-name builds --auth-mode login \\
+    --query "[].name" --output tsv
+az storage blob download --account-name wbartifacts --container-name builds --name report.txt \\
+    --file /tmp/back.txt --auth-mode login --output none
+cmp /tmp/report.txt /tmp/back.txt
+az keyvault secret set --vault-name wbvault --name db-password --value s3cr3t --output none
+az keyvault secret show --vault-name wbvault --name db-password --query value --output tsv
 """
 
 
@@ -126,3 +145,23 @@ def test_a_path_built_at_run_time_is_seen_and_recorded(
     assert "observed at run time: vm list" in init.stderr
     text = (tmp_path / "dyn.toml").read_text()
     assert 'observed_paths = ["vm list"]' in text and "azure-mgmt-compute" in text
+
+
+def test_blob_and_key_vault_scripts_run_against_the_fake(tmp_path, reference_image):
+    (tmp_path / "data.sh").write_text(DATA_PLANES)
+    done = _workbench(
+        "smoke", reference_image, "--script", "data.sh", "--run-script", "--json", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    smoke = json.loads(done.stdout)
+    [run] = smoke["run_script"]
+    assert run["exit_code"] == 0 and run["failures"] == [] and run["missed_by_analysis"] == []
+    assert "s3cr3t" in run["tail"] and "report.txt" in run["tail"]
+    assert set(smoke["fake"]["data_planes"]) == {
+        "wbartifacts.blob.core.windows.net",
+        "wbvault.vault.azure.net",
+    }
+    assert smoke["fake"]["escapes"] == []
+    # run alone, the upload's file is missing: it fails on the full install too (not counted)
+    upload = next(c for c in smoke["commands"] if c["path"] == "storage blob upload")
+    assert upload["ok"] and upload["tiers"]["run"]["ok"] is False

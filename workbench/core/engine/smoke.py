@@ -131,6 +131,7 @@ class SmokeReport:
     run_script: tuple[ScriptRun, ...] = ()
     escapes: tuple[str, ...] = ()
     requests: int = 0
+    data_planes: tuple[str, ...] = ()
     reference: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -146,7 +147,11 @@ class SmokeReport:
             "duration_s": round(self.duration_s, 3),
             "error": self.error,
             "run_script": [r.to_json() for r in self.run_script],
-            "fake": {"requests": self.requests, "escapes": list(self.escapes)},
+            "fake": {
+                "requests": self.requests,
+                "escapes": list(self.escapes),
+                "data_planes": list(self.data_planes),
+            },
             "reference": self.reference,
             "notes": list(self.notes),
         }
@@ -365,6 +370,7 @@ def report_from_driver(image: str, spec: dict, result: dict, *, resolve=None) ->
         run_script=runs,
         escapes=tuple(fake.get("escapes", ())),
         requests=int(fake.get("requests", 0)),
+        data_planes=tuple(fake.get("data_planes", ())),
     )
 
 
