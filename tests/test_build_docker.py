@@ -241,4 +241,7 @@ def test_network_script_with_all_trims_passes_smoke(tmp_path, docker_client, bas
     paths = {c["path"] for c in out["smoke"]["commands"]}
     assert {"network vnet subnet create", "network nsg rule create"} <= paths
     assert out["smoke"]["passed"] and all(c["ok"] for c in out["smoke"]["commands"])
+    # each call also ran against the fake Azure (past a fake login), and nothing left
+    assert all(c["tiers"]["run"]["ok"] for c in out["smoke"]["commands"]), out["smoke"]
+    assert out["smoke"]["fake"]["escapes"] == []
     assert abs(out["comparison"]["difference_ratio"]) <= 0.03
