@@ -149,6 +149,8 @@ class Recipe:
         The order packages are listed in means nothing, so it does not count."""
         data = self.to_data()
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        if not data["observed_paths"]:  # recipes from before the field hash as they did
+            del data["observed_paths"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
