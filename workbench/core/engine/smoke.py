@@ -215,6 +215,7 @@ def smoke_spec(
                 "fixtures": [dict(f) for f in fixtures],
             },
             login=login_route(calls),
+            login_in_scripts=any(c.path == ("login",) for c in calls),
             certifi=True,
         )
     if run and calls:
@@ -357,6 +358,7 @@ def report_from_driver(image: str, spec: dict, result: dict, *, resolve=None) ->
     analysed = {" ".join(p) for p in spec.get("paths", [])}
     runs = tuple(script_run(r, analysed, resolve) for r in result.get("scripts", []))
     fake = result.get("fake") or {}
+    login = fake.get("login", "")
     return SmokeReport(
         image=image,
         passed=_passed(error, checks, runs),
@@ -371,6 +373,7 @@ def report_from_driver(image: str, spec: dict, result: dict, *, resolve=None) ->
         escapes=tuple(fake.get("escapes", ())),
         requests=int(fake.get("requests", 0)),
         data_planes=tuple(fake.get("data_planes", ())),
+        notes=(login,) if "seeded" in login else (),
     )
 
 

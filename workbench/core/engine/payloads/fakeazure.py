@@ -89,6 +89,27 @@ def prepare_config_dir(path: str, version: str) -> str:
     return path
 
 
+def seed_login(path: str, secret: str) -> None:
+    """The files ``az login --service-principal`` leaves in a config dir (the profile and the
+    plaintext secret store), for images whose own ``az login`` cannot run."""
+    subscription = {
+        "id": SUBSCRIPTION,
+        "name": "workbench-fake-subscription",
+        "state": "Enabled",
+        "user": {"name": CLIENT, "type": "servicePrincipal"},
+        "isDefault": True,
+        "tenantId": TENANT,
+        "environmentName": "AzureCloud",
+        "homeTenantId": TENANT,
+        "managedByTenants": [],
+    }
+    with open(os.path.join(path, "azureProfile.json"), "w") as handle:
+        json.dump({"installationId": CLIENT, "subscriptions": [subscription]}, handle)
+    entry = {"client_id": CLIENT, "tenant": TENANT, "client_secret": secret}
+    with open(os.path.join(path, "service_principal_entries.json"), "w") as handle:
+        json.dump([entry], handle)
+
+
 def az_env(ca_file: str, config_dir: str) -> dict[str, str]:
     """Environment for az against the fake: the run's CA trusted, every other host through
     the trap, the managed identity endpoint on the fake."""
