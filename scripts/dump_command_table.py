@@ -1,7 +1,7 @@
 """Dump azure-cli's whole loaded command table (every command path and group) as JSON.
 
-Usage: ``scripts/dump_command_table.py VER [-o FILE]``. Builds or reuses the reference image
-``workbench-test/azure-cli-full:VER`` (``workbench.core.engine.reference``), then loads the
+Usage: ``scripts/dump_command_table.py VER [--base IMAGE] [-o FILE]``. Builds or reuses the
+reference image of VER on the local test base (``workbench.core.engine.reference``), then loads the
 command table inside it, offline and without credentials: every module, AAZ fully loaded.
 Output: ``{"version", "commands": [...], "groups": [...]}`` (groups: every declared group and
 every prefix of a command path, as azure-cli's parser builds them).
@@ -17,8 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from workbench.core.defaults import VENV  # noqa: E402
 from workbench.core.engine.build import connect  # noqa: E402
-from workbench.core.engine.reference import PYTHON, ensure_reference_image  # noqa: E402
+from workbench.core.engine.reference import reference_image  # noqa: E402
 from workbench.core.errors import WorkbenchError  # noqa: E402
 
 # Runs inside the image: standard library + azure-cli only.
@@ -52,13 +53,16 @@ print(json.dumps({"version": __version__, "commands": commands, "groups": sorted
 """
 
 
-def dump(version: str, progress=None) -> dict:
+BASE = "workbench-test/debian-python:bookworm"  # scripts/base-image.sh
+
+
+def dump(version: str, base: str = BASE, progress=None) -> dict:
     """The command table of azure-cli ``version`` as ``{"version", "commands", "groups"}``."""
     client = connect()
-    image = ensure_reference_image(version, client=client, progress=progress)
+    image = reference_image(client, base, version, progress=progress)
     out = client.containers.run(
         image,
-        [PYTHON, "-c", PAYLOAD],
+        [f"{VENV}/bin/python", "-c", PAYLOAD],
         network_disabled=True,
         remove=True,
         stdout=True,
@@ -77,10 +81,11 @@ def dump(version: str, progress=None) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("version", metavar="VER")
+    parser.add_argument("--base", default=BASE, metavar="IMAGE", help="base with a python3")
     parser.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     args = parser.parse_args()
     try:
-        data = dump(args.version, progress=lambda line: print(line, file=sys.stderr))
+        data = dump(args.version, args.base, progress=lambda line: print(line, file=sys.stderr))
     except WorkbenchError as exc:
         print(f"dump_command_table: {exc}", file=sys.stderr)
         return 1

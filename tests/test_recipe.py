@@ -182,7 +182,7 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     assert (out.parent / "workbench.toml.bak").read_text() == "# old\n"
     assert run_init([*argv, "--force", "--mode", "venv"]) == 0  # twice: nothing is lost
     assert (out.parent / "workbench.toml.bak.1").read_text() == "# old\n"
-    assert "mode = \"system\"" in (out.parent / "workbench.toml.bak").read_text()
+    assert 'mode = "system"' in (out.parent / "workbench.toml.bak").read_text()
 
 
 def test_init_rejects_missing_scripts_and_empty_selections(tmp_path):

@@ -286,14 +286,20 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
     return modules.result(chains), packages.result(order), plan
 
 
+OBSERVED = "observed at run time"
+
+
 def analyze(
     paths: Iterable[str | Path],
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
     search_dirs: Iterable[str | Path] = (),
+    observed: Iterable[str] = (),
 ) -> ScriptAnalysis:
-    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
+    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring).
+    ``observed``: command paths a traced run saw (the recipe's ``observed_paths``), counted as
+    commands whose file is ``OBSERVED``."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
@@ -316,6 +322,7 @@ def analyze(
         except WorkbenchError as exc:
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
+    commands += [Command(tuple(p.split()), OBSERVED, 0, tuple(p.split())) for p in observed]
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
     plan = None

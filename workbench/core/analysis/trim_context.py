@@ -16,7 +16,8 @@
   deletes the module's other Python files).
 
 A script whose command path cannot be read (``az "$@"``) leaves ``modules`` unknown (None) and
-AAZ code whole: prune-modules then refuses to run rather than guess.
+AAZ code whole: prune-modules then refuses to run rather than guess, unless a traced run
+(``workbench init --trace``) recorded the paths it took (the recipe's ``observed_paths``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from workbench.core.analysis.scripts import ScriptAnalysis
+from workbench.core.analysis.scripts import OBSERVED, ScriptAnalysis
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.model import Knowledge
 from workbench.core.trims.registry import TrimContext
@@ -54,7 +55,8 @@ def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str,
 
 
 def trim_context(analysis: ScriptAnalysis, knowledge: Knowledge) -> TrimContext:
-    """The TrimContext of an ``analysis`` made with ``knowledge`` (its load plan reused)."""
+    """The TrimContext of an ``analysis`` made with ``knowledge`` (its load plan reused); paths
+    a traced run observed (``OBSERVED`` commands) settle the spots that hid them."""
     if not analysis.analysed:
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
@@ -62,7 +64,8 @@ def trim_context(analysis: ScriptAnalysis, knowledge: Knowledge) -> TrimContext:
     hidden = tuple(
         f"{Path(s.file).name}:{s.line}: {s.reason}" for s in analysis.unresolved if s.path_unknown
     )
-    if hidden:
+    traced = any(c.file == OBSERVED for c in analysis.commands)
+    if hidden and not traced:
         known = frozenset(m.name for m in analysis.modules)
         return TrimContext(None, versions, {}, hidden=hidden, known=known)
     plan = analysis.load_plan

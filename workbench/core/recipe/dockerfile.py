@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from workbench.core.defaults import VENV
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import same_file, write_atomic
 from workbench.core.recipe import fields
@@ -47,7 +48,6 @@ from workbench.core.trims.registry import (
     trim_script,
 )
 
-VENV = "/opt/az"
 AZCOPY_DIR = "/opt/azcopy"
 SCRIPTS_DIR = "/scripts"
 STAGING = "/tmp/workbench"  # where COPYed build inputs live inside the build
@@ -768,6 +768,8 @@ def _image(base: str) -> str:
 def _flat(text: str) -> str:
     """``text`` on one line (for comments): control characters become spaces."""
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
 def _lock_name(line: str) -> str:
     """The canonical distribution name a lock line pins (``name==version --hash=...``)."""
     return canonical(line.split("==", 1)[0].strip())

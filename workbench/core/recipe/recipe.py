@@ -115,6 +115,7 @@ class Recipe:
     dropped: dict[str, str] = field(default_factory=dict)  # package left out -> why
     azcopy: AzCopy | None = None
     pip: PipSettings = field(default_factory=PipSettings)
+    observed_paths: list[str] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
     _doc: Any = field(default=None, compare=False, repr=False)
     _stamp: Stamp | None = field(default=None, compare=False, repr=False)
@@ -160,6 +161,8 @@ class Recipe:
         data = self.to_data()
         data.pop("dropped")
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        if not data["observed_paths"]:  # recipes from before the field hash as they did
+            del data["observed_paths"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -376,6 +379,7 @@ _TOP = {
     "dropped": dict,
     "azcopy": dict,
     "pip": dict,
+    "observed_paths": list,
 }
 _TABLES = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
@@ -429,6 +433,7 @@ def _from_data(data: dict, where: str) -> Recipe:
         dropped=_reasons(data.get("dropped", {}), where),
         azcopy=AzCopy(**data["azcopy"]) if "azcopy" in data else None,
         pip=PipSettings(**data.get("pip", {})),
+        observed_paths=_strings(data.get("observed_paths", []), where, "observed_paths"),
     )
 
 
@@ -469,6 +474,7 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "dropped": dict(recipe.dropped),
         "azcopy": asdict(recipe.azcopy) if recipe.azcopy else None,
         "pip": asdict(recipe.pip),
+        "observed_paths": recipe.observed_paths,
     }
     return data
 
@@ -527,5 +533,8 @@ def _template() -> tomlkit.TOMLDocument:
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
 #   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image),
 #                     installer = "uv" (default) | "pip" (the builder stage's installer)
+#   observed_paths    az command paths seen only when the scripts ran (workbench init --trace);
+#                     the analysis and trims count them (branches the run did not take: not
+#                     covered)
 """
     )
