@@ -193,10 +193,12 @@ def facts_json(facts: ImageFacts) -> dict:
     return data
 
 
-def complete_recipe(recipe, client) -> ImageFacts | None:
+def complete_recipe(recipe, client=None) -> ImageFacts | None:
     """Fill the recipe's ``family`` and ``[target]`` from a probe of its base when the base's
-    name tells neither (a company base image); None when nothing was missing. Raises the
-    probe's one-line error when the base is not on the engine or has no python3."""
+    name tells neither (a company base image); None when nothing was missing. ``client``
+    defaults to the engine from the environment. Raises one line when the base is not on
+    the engine or has no python3."""
+    from workbench.core.engine.build import connect
     from workbench.core.recipe.recipe import TargetOverride, family_of
 
     try:
@@ -206,7 +208,7 @@ def complete_recipe(recipe, client) -> ImageFacts | None:
         named = False
     if named and (recipe.family or family_of(recipe.base)):
         return None
-    facts = probe_image(client, recipe.base)
+    facts = probe_image(client or connect(timeout=60), recipe.base)
     if not (recipe.family or family_of(recipe.base)):
         recipe.family = facts.family
     if not named:
