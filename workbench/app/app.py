@@ -15,7 +15,16 @@ from textual.signal import Signal
 
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
-from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.messages import (
+    BasesFound,
+    ImageEstimated,
+    LoadProgress,
+    Retargeted,
+    Saved,
+    SessionLoaded,
+    TargetsCompared,
+    WorkFailed,
+)
 from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
@@ -74,6 +83,8 @@ class WorkbenchApp(App):
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
+        self.image_error: str | None = None
+        self.last_retarget_s: float | None = None
         self.session_changed: Signal[object] = Signal(self, "session-changed")
         self.build_finished: Signal[object] = Signal(self, "build-finished")
 
@@ -120,6 +131,90 @@ class WorkbenchApp(App):
         for note in message.session.notes:
             self.notify(note, title="Not available yet", severity="warning", timeout=8)
         self.session_changed.publish(self.session)
+        self.estimate_image()
+
+    # -- target: re-resolve, whole image, compare (workers; the UI stays responsive) -------
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="retarget")
+    def retarget(self, choice: dict) -> None:
+        """Re-resolve the session on the chosen target off the UI thread; on failure the
+        last good numbers stay and one line says why."""
+        import time
+
+        from workbench.app.loader import retarget_session
+
+        started = time.perf_counter()
+        try:
+            session = retarget_session(
+                self.session.snapshot(),
+                choice,
+                offline=self.offline,
+                progress=lambda done, total, what: self.post_message(
+                    LoadProgress(done, total, what)
+                ),
+            )
+        except Exception as exc:  # shown in place; the last numbers stay
+            self.post_message(WorkFailed("target", _one_line(exc)))
+        else:
+            self.post_message(Retargeted(session, time.perf_counter() - started))
+
+    @on(Retargeted)
+    def _retargeted(self, message: Retargeted) -> None:
+        self.session = message.session
+        self.last_retarget_s = message.seconds
+        self.mark_changed()
+        self.session_changed.publish(self.session)
+        self.notify(
+            f"{self.session.target.describe()}: totals in {message.seconds * 1000:.0f} ms",
+            title="Target changed",
+            timeout=4,
+        )
+        self.estimate_image()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="image")
+    def estimate_image(self) -> None:
+        """The whole-image estimate of the current target (engine, registry, OS index)."""
+        from workbench.app.loader import estimate_whole_image
+
+        try:
+            image = estimate_whole_image(self.session.snapshot(), offline=self.offline)
+        except Exception as exc:  # the header says the whole image is not known
+            self.post_message(ImageEstimated(None, _one_line(exc)))
+        else:
+            self.post_message(ImageEstimated(image))
+
+    @on(ImageEstimated)
+    def _image_estimated(self, message: ImageEstimated) -> None:
+        if self.session is not None:
+            self.session.image = message.image
+            self.image_error = message.error
+            self.session_changed.publish(self.session)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="bases")
+    def find_bases(self) -> None:
+        """Engine images that have a Python, for the target picker."""
+        from workbench.app.loader import engine_bases
+
+        self.post_message(BasesFound(engine_bases()))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="compare")
+    def compare_targets(self, bases: list[str]) -> None:
+        """The selection on each base, for the Compare targets view."""
+        from workbench.app.loader import compare_session_targets
+        from workbench.core.images.compare import cheapest
+
+        try:
+            rows = compare_session_targets(self.session.snapshot(), bases, offline=self.offline)
+        except Exception as exc:  # shown in place
+            self.post_message(WorkFailed("compare", _one_line(exc)))
+        else:
+            self.post_message(TargetsCompared(rows, cheapest(rows)))
+
+    @on(BasesFound)
+    @on(TargetsCompared)
+    def _to_modal(self, message) -> None:
+        if self.screen_stack:  # the picker or the compare view, when still open
+            self.screen.post_message(message)
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:

@@ -39,3 +39,34 @@ class Saved(Message):
     """The recipe was written to ``path``."""
 
     path: str
+
+
+@dataclass
+class Retargeted(Message):
+    """The session was re-resolved on another target in ``seconds`` (worker time)."""
+
+    session: object
+    seconds: float
+
+
+@dataclass
+class ImageEstimated(Message):
+    """The whole-image estimate (``ImageEstimate``) of the session's target, or why not."""
+
+    image: object | None
+    error: str | None = None
+
+
+@dataclass
+class BasesFound(Message):
+    """Engine images with a Python, for the target picker: ``(image, description)``."""
+
+    bases: list
+
+
+@dataclass
+class TargetsCompared(Message):
+    """Rows of the Compare targets view and the cheapest row."""
+
+    rows: list
+    best: object | None

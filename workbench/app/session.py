@@ -38,6 +38,9 @@ class Session:
     trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
+    overrides: dict[str, str] = field(default_factory=dict)  # target fields set by hand
+    family: str | None = None  # OS package family of a base whose name does not tell it
+    image: object | None = None  # workbench.core.images.whole.ImageEstimate of the target
 
     def __post_init__(self) -> None:
         from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
@@ -189,6 +192,16 @@ class Session:
     def total_bytes(self, estimate) -> int:
         """What the image's Python install weighs: the packages plus the venv seed."""
         return estimate.total_bytes + self.seed_bytes()
+
+    def image_line(self, estimate) -> str | None:
+        """``image ~ base + OS + Python = total`` with the Python part of the current choices
+        (base and OS come from the last whole-image estimate of this target)."""
+        image = self.image
+        if image is None or image.base.image != self.target.base_image:
+            return None
+        from dataclasses import replace
+
+        return replace(image, python_bytes=self.total_bytes(estimate)).line()
 
     def trim_savings(self, estimate) -> dict[str, int | None]:
         """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;

@@ -34,6 +34,7 @@ class TargetRow:
     python_bytes: int | None = None
     image: ImageEstimate | None = None
     error: str | None = None
+    image_error: str | None = None  # the whole image could not be estimated (base unknown)
 
     @property
     def total_bytes(self) -> int | None:
@@ -48,6 +49,7 @@ class TargetRow:
             "total_bytes": self.total_bytes,
             "image": self.image.to_json() if self.image else None,
             "error": self.error,
+            "image_error": self.image_error,
         }
 
 
@@ -137,18 +139,28 @@ def compare_targets(
             target = target_for(base, client, **(overrides or {}))
             model = load_model(target)
             py = python_bytes(model, selection)
+        except WorkbenchError as exc:
+            rows.append(TargetRow(base, error=str(exc)))
+            continue
+        try:
             whole = (
                 image_of(base, selection, py, model, client=client, offline=offline)
                 if image
                 else None
             )
+        except WorkbenchError as exc:  # the Python part still compares
+            rows.append(TargetRow(base, target, py, image_error=str(exc)))
+        else:
             rows.append(TargetRow(base, target, py, whole))
-        except WorkbenchError as exc:
-            rows.append(TargetRow(base, error=str(exc)))
     return rows
 
 
 def cheapest(rows: Sequence[TargetRow]) -> TargetRow | None:
-    """The row with the smallest total, among those estimated."""
-    done = [r for r in rows if r.total_bytes is not None]
-    return min(done, key=lambda r: r.total_bytes) if done else None
+    """The row with the smallest whole image when every estimated row has one, else the
+    smallest Python layer (whole and partial totals are never compared)."""
+    done = [r for r in rows if r.python_bytes is not None]
+    if not done:
+        return None
+    if all(r.image is not None for r in done):
+        return min(done, key=lambda r: r.image.total_bytes)
+    return min(done, key=lambda r: r.python_bytes)
