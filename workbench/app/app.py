@@ -71,6 +71,7 @@ class WorkbenchApp(App):
         offline: bool = False,
         opener: Callable[..., Session] = open_session,
         builder: Callable = real_build,
+        imager: Callable | None = None,
     ) -> None:
         """``opener(recipe, offline=, progress=)`` loads the session in a worker thread;
         ``builder(session, request, offline=, cancel=, on_event=, on_progress=)`` builds it
@@ -80,6 +81,7 @@ class WorkbenchApp(App):
         self.offline = offline
         self._opener = opener
         self.builder = builder
+        self._imager = imager  # (session, offline=) -> ImageEstimate; default: the core's
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
@@ -176,8 +178,9 @@ class WorkbenchApp(App):
         """The whole-image estimate of the current target (engine, registry, OS index)."""
         from workbench.app.loader import estimate_whole_image
 
+        imager = self._imager or estimate_whole_image
         try:
-            image = estimate_whole_image(self.session.snapshot(), offline=self.offline)
+            image = imager(self.session.snapshot(), offline=self.offline)
         except Exception as exc:  # the header says the whole image is not known
             self.post_message(ImageEstimated(None, _one_line(exc)))
         else:

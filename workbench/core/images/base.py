@@ -61,11 +61,19 @@ def registry_size(image: str, arch: str = "x86_64", *, client=None, registry=Non
     )
 
 
-def base_size(image: str, arch: str = "x86_64", *, client=None, registry=None) -> BaseSize:
-    """Exact from the engine when it has ``image``, else derived from the registry."""
+def base_size(
+    image: str, arch: str = "x86_64", *, client=None, registry=None, offline: bool = False
+) -> BaseSize:
+    """Exact from the engine when it has ``image``, else derived from the registry (never
+    with ``offline``)."""
     found = engine_size(client, image)
     if found is not None:
         return found
+    if offline:
+        raise WorkbenchError(
+            f"base image {image} is not on the engine and --offline forbids asking a registry",
+            exit_code=1,
+        )
     try:
         return registry_size(image, arch, client=client, registry=registry)
     except WorkbenchError as exc:

@@ -108,7 +108,7 @@ def estimate_image(
 
     target = recipe.target_of() if _named_target(recipe) else None
     arch = (target.arch if target else recipe.target.arch) or "x86_64"
-    base = base_size(recipe.base, arch, client=client)
+    base = base_size(recipe.base, arch, client=client, offline=offline)
     facts = _facts(client, recipe.base) if base.how == "measured" else None
     if recipe.family is None and family_of(recipe.base) is None and facts and facts.family:
         recipe = dataclasses.replace(recipe, family=facts.family)

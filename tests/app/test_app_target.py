@@ -1,0 +1,93 @@
+"""The target picker and Compare targets in the real app: the picker lists the official
+bases; offline, a target outside the shipped snapshots says it needs the index and keeps
+the last numbers; on the engine, the Debian test base re-resolves in a worker and the header
+shows the whole image."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from workbench.app.app import WorkbenchApp
+from workbench.app.screens.target import CompareModal, TargetModal
+
+
+async def _until(pilot, check, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def test_picker_lists_official_bases_and_escape_keeps_the_target(make_app, ready):
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot)
+        before = app.session.target
+        await pilot.press("b")
+        await _until(pilot, lambda: isinstance(app.screen, TargetModal))
+        options = app.screen.query_one("#bases")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert {
+            "python:3.11-alpine",
+            "python:3.13-slim-trixie",
+            "python:3.12-slim-bookworm",
+        } <= set(ids)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.session.target == before
+        assert "not estimated" in str(app.screen.query_one("#image").render())
+
+
+async def test_offline_target_outside_the_snapshot_keeps_the_last_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    app = WorkbenchApp(offline=True, theme="workbench-dark")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _until(pilot, lambda: "Total" in str(app.screen.query_one("#totals").render()))
+        before = str(app.screen.query_one("#totals").render())
+        await pilot.press("b")
+        await _until(pilot, lambda: isinstance(app.screen, TargetModal))
+        app.screen.query_one("#base").value = "python:3.13-slim-trixie"
+        app.screen.query_one("#base").focus()
+        await pilot.press("enter")
+        await _until(
+            pilot,
+            lambda: (
+                not app.workers._workers
+                or all(w.group != "retarget" or w.is_finished for w in app.workers)
+            ),
+        )
+        await pilot.pause(0.2)
+        assert app.session.target.base_image == "python:3.12-alpine"
+        assert str(app.screen.query_one("#totals").render()) == before
+        failures = [n.message for n in app._notifications if n.title == "target failed"]
+        assert failures and "\n" not in failures[0], failures
+
+
+@pytest.mark.docker
+@pytest.mark.network
+async def test_switch_to_the_debian_base_repaints_totals_and_the_whole_image(base_image):
+    app = WorkbenchApp(theme="workbench-dark")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _until(pilot, lambda: "Total" in str(app.screen.query_one("#totals").render()))
+        total_before = str(app.screen.query_one("#totals").render())
+        await pilot.press("b")
+        await _until(pilot, lambda: isinstance(app.screen, TargetModal))
+        app.screen.query_one("#base").value = base_image
+        app.screen.query_one("#base").focus()
+        await pilot.press("enter")
+        started = time.perf_counter()
+        await _until(pilot, lambda: app.session.target.base_image == base_image)
+        took = time.perf_counter() - started
+        print(f"time to totals: {took:.2f} s (worker {app.last_retarget_s:.2f} s)")
+        await _until(pilot, lambda: "image ~" in str(app.screen.query_one("#image").render()))
+        header = str(app.screen.query_one("#image").render())
+        assert "base 190." in header or "base " in header
+        assert str(app.screen.query_one("#totals").render()) != total_before
+        assert "Python 3.11 · glibc 2.36" in str(app.screen.query_one("#target").render())
+        assert app.session.dirty
+        await pilot.press("g")
+        await _until(pilot, lambda: isinstance(app.screen, CompareModal))
+        await _until(pilot, lambda: "cheapest" in str(app.screen.query_one("#title").render()))
+        assert "★" in str(app.screen.query_one("#compare-chart").render())
