@@ -63,3 +63,28 @@ def test_real_binary_toggle_changes_total_then_quit(tmp_path):
     finally:
         if _alive(session):
             _tmux("kill-session", "-t", session)
+
+
+@pytest.mark.docker
+@pytest.mark.network
+def test_real_binary_change_base_to_debian_changes_target_and_total(tmp_path, base_image):
+    session = f"wb-{uuid.uuid4().hex[:8]}"
+    command = f"env WORKBENCH_CONFIG_DIR={tmp_path / 'config'} {WORKBENCH} tui"
+    _tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", "-c", str(tmp_path), command)
+    try:
+        before = _wait_for(session, TOTAL).group(1)
+        _wait_for(session, re.compile(r"Target python:3\.12-alpine"))
+        _tmux("send-keys", "-t", session, "b")
+        _wait_for(session, re.compile(r"Enter picks a base"))
+        _tmux("send-keys", "-t", session, "Tab", "C-u")
+        _tmux("send-keys", "-t", session, "-l", base_image)
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(
+            session, re.compile(rf"Target {re.escape(base_image)} · Python 3\.11 · glibc"), 120
+        )
+        after = _wait_for(session, re.compile(rf"Total (?!{re.escape(before)})([\d.]+ [kMG]?B)"))
+        assert after.group(1) != before
+        _wait_for(session, re.compile(r"image ~ base [\d.]+ MB \+ OS [\d.]+ MB \+ Python"), 120)
+    finally:
+        if _alive(session):
+            _tmux("kill-session", "-t", session)

@@ -10,6 +10,8 @@ digest, so a second start reads a small JSON file instead of parsing ~50 MB of t
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import io
 import lzma
@@ -17,9 +19,10 @@ import os
 import re
 import tarfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from workbench.core import cache
 from workbench.core.errors import IndexUnreachable, WorkbenchError
@@ -28,21 +31,28 @@ MAX_AGE_S = 7 * 24 * 3600
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 DEBIAN_CODENAMES = ("bullseye", "bookworm", "trixie", "forky", "sid")
-_PARSED_KIND = "ospkg-index-v2"
+_PARSED_KIND = "ospkg-index-v4"
+_LOADED: dict[str, PackageIndex] = {}
+_KEEP_LOADED = 3
 _DEP_NAME = re.compile(r"^\s*([^\s(\[<:=>~!]+)")
 
 
-@dataclass(frozen=True)
-class OsPackage:
+class OsPackage(NamedTuple):
     """One package of an index: installed bytes and its dependency groups (each group a
-    tuple of alternatives, any one of which satisfies it)."""
+    sequence of alternatives, any one of which satisfies it). A named tuple: a Debian index
+    has ~64k of them, built on every start from the cached parse."""
 
     name: str
     version: str
     installed_bytes: int
-    depends: tuple[tuple[str, ...], ...] = ()
-    provides: tuple[str, ...] = ()
+    deps: str = ""  # dependency groups "a|b,c" (a or b, and c), split only when needed
+    provides: Sequence[str] = ()
     required: bool = False  # Debian Priority: required / Essential: in every Debian base
+
+    @property
+    def depends(self) -> list[list[str]]:
+        """The dependency groups, each a list of alternatives."""
+        return [group.split("|") for group in self.deps.split(",")] if self.deps else []
 
 
 @dataclass
@@ -74,8 +84,8 @@ class PackageIndex:
         that already has ``have`` (package and provided names), in install order."""
         chosen: dict[str, OsPackage] = {}
         satisfied = set(have)
-        todo: list[tuple[str, ...]] = [(n,) for n in names]
-        requested = {n for (n,) in todo}
+        todo: list[Sequence[str]] = [(n,) for n in names]
+        requested = {group[0] for group in todo}
         while todo:
             group = todo.pop(0)
             if any(alt in satisfied for alt in group):
@@ -105,34 +115,42 @@ class PackageIndex:
         distro = "Debian" if self.family == "apt" else "Alpine"
         return f"{distro} {self.release} {self.arch}"
 
-    def to_json(self) -> dict:
-        return {
-            "family": self.family,
-            "release": self.release,
-            "arch": self.arch,
-            "source": self.source,
-            "packages": [
-                [
+    def to_text(self) -> str:
+        """The index as text: a header line, then one tab-separated line per package (read
+        back line by line, so a worker loading it never holds the interpreter for long)."""
+        head = "\t".join((self.family, self.release, self.arch, self.source))
+        rows = (
+            "\t".join(
+                (
                     p.name,
                     p.version,
-                    p.installed_bytes,
-                    [list(g) for g in p.depends],
-                    p.provides,
-                    p.required,
-                ]
-                for p in self.packages.values()
-            ],
-        }
+                    str(p.installed_bytes),
+                    p.deps,
+                    ",".join(p.provides),
+                    "1" if p.required else "",
+                )
+            )
+            for p in self.packages.values()
+        )
+        return "\n".join((head, *rows))
 
     @classmethod
-    def from_json(cls, data: dict) -> PackageIndex:
-        packages = {
-            row[0]: OsPackage(
-                row[0], row[1], row[2], tuple(map(tuple, row[3])), tuple(row[4]), row[5]
+    def from_text(cls, text: str) -> PackageIndex:
+        """The inverse of ``to_text``."""
+        lines = text.split("\n")
+        family, release, arch, source = lines[0].split("\t")
+        packages = {}
+        for line in lines[1:]:
+            name, version, size, depends, provides, required = line.split("\t")
+            packages[name] = OsPackage(
+                name,
+                version,
+                int(size),
+                depends,
+                provides.split(",") if provides else (),
+                bool(required),
             )
-            for row in data["packages"]
-        }
-        return cls(data["family"], data["release"], data["arch"], packages, data["source"])
+        return cls(family, release, arch, packages, source)
 
 
 @dataclass(frozen=True)
@@ -208,7 +226,7 @@ def parse_debian_packages(text: str) -> dict[str, OsPackage]:
             name,
             f.get("Version", ""),
             int(f.get("Installed-Size", "0") or 0) * 1024,
-            _dep_groups(depends),
+            _encode(_dep_groups(depends)),
             tuple(a[0] for a in _dep_groups(f.get("Provides", ""))),
             f.get("Priority") == "required" or f.get("Essential") == "yes",
         )
@@ -232,7 +250,7 @@ def parse_apkindex(text: str) -> dict[str, OsPackage]:
         name = f.get("P")
         if not name:
             continue
-        deps = tuple((_apk_name(d),) for d in f.get("D", "").split() if d and not d.startswith("!"))
+        deps = ",".join(_apk_name(d) for d in f.get("D", "").split() if not d.startswith("!"))
         out[name] = OsPackage(
             name,
             f.get("V", ""),
@@ -246,6 +264,10 @@ def parse_apkindex(text: str) -> dict[str, OsPackage]:
 def apk_installed(installed_text: str) -> set[str]:
     """Package and provided names of an apk ``installed`` database."""
     return {n for p in parse_apkindex(installed_text).values() for n in (p.name, *p.provides)}
+
+
+def _encode(groups: Iterable[Iterable[str]]) -> str:
+    return ",".join("|".join(group) for group in groups)
 
 
 def _apk_name(spec: str) -> str:
@@ -319,14 +341,50 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _parsed(raw: Path, build) -> PackageIndex:
-    """The parsed index of ``raw``, cached by the raw file's digest."""
+    """The parsed index of ``raw``: from memory, else from its cached parse (named by the raw
+    file's digest, its own digest on the first line), else parsed now and cached."""
     key = hashlib.sha256(raw.read_bytes()).hexdigest()
-    data = cache.get_json(_PARSED_KIND, key)
-    if data is not None:
-        return PackageIndex.from_json(data)
-    index = build()
-    cache.put_json(_PARSED_KIND, key, index.to_json())
+    if key in _LOADED:
+        return _LOADED[key]
+    path = cache.cache_dir() / _PARSED_KIND / f"{key}.tsv"
+    with _no_gc():
+        index = _read_parsed(path)
+        if index is None:
+            index = build()
+    if not path.exists():
+        body = index.to_text().encode()
+        cache.atomic_write_bytes(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    while len(_LOADED) >= _KEEP_LOADED:  # a few releases in memory (targets being compared)
+        _LOADED.pop(next(iter(_LOADED)), None)
+    _LOADED[key] = index
     return index
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """No cyclic GC while ~64k acyclic records are made: a full collection over them holds
+    the interpreter for seconds (the UI thread of the TUI stalls); collected right after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _read_parsed(path: Path) -> PackageIndex | None:
+    """A cached parse, or None when missing or corrupt (then it is removed)."""
+    try:
+        digest, _, body = path.read_bytes().partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() == digest:
+            return PackageIndex.from_text(body.decode())
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, OSError):
+        pass
+    path.unlink(missing_ok=True)
+    return None
 
 
 def debian_index(
