@@ -208,5 +208,8 @@ def test_whole_image_estimate_of_the_blog_recipe_within_3_percent(
         assert estimate["base_bytes"] == built["base_size_bytes"]
         assert estimate["os_bytes"] > 0 and set(estimate["sources"]) == {"base", "os", "python"}
         assert abs(error) < 0.03
+        versus = built["image_estimate"]  # the build itself puts the two side by side
+        assert versus["actual"]["total_bytes"] == actual
+        assert abs(versus["difference_ratio"]) < 0.03
     finally:
         docker_client.images.remove("workbench-test/h13-blog:whole")

@@ -84,15 +84,40 @@ def run(args) -> int:
     if not done:
         raise WorkbenchError("the build stopped without an outcome", exit_code=1)
     outcome = done[0]
+    versus = whole_image_versus(recipe, plan, outcome, args.offline)
     if outcome.failure:
         print(f"workbench build: error: {outcome.failure.line()}", file=sys.stderr)
         if args.json:
             print_json(outcome.to_json())
         return outcome.exit_code
     print_summary(outcome)
+    if versus is not None:
+        from workbench.core.images.whole import versus_lines
+
+        for line in versus_lines(versus):
+            print(line, file=sys.stderr)
     if args.json:
-        print_json(outcome.to_json())
+        data = outcome.to_json()
+        if versus is not None:
+            data["image_estimate"] = versus
+        print_json(data)
     return outcome.exit_code
+
+
+def whole_image_versus(recipe, plan, outcome, offline: bool) -> dict | None:
+    """The whole-image estimate against the built image; None without a built image or when
+    the estimate cannot be made (its one line goes to stderr)."""
+    from workbench.core.engine.build import connect
+    from workbench.core.images.whole import estimate_image, versus_built
+
+    if outcome.report is None or plan.estimate_bytes is None:
+        return None
+    try:
+        estimate = estimate_image(recipe, plan.estimate_bytes, client=connect(), offline=offline)
+    except WorkbenchError as exc:
+        print(f"note: whole-image estimate not made: {exc}", file=sys.stderr)
+        return None
+    return versus_built(estimate, outcome.report)
 
 
 def log_event(event) -> None:

@@ -189,3 +189,41 @@ def _rewrite_bytes(plan, facts) -> tuple[int, str]:
     total = sum(size for path, size in files.items() if path.startswith(prefixes))
     total += files.get("/var/lib/dpkg/status", 0)  # dpkg keeps status-old beside status
     return total, f"package database files rewritten {total / MB:.2f} MB (sizes read from the base)"
+
+
+_OS_COMMANDS = ("apt-get install", "apk add")
+
+
+def versus_built(estimate: ImageEstimate, report) -> dict:
+    """The whole-image estimate beside the built image (an ``ImageReport``): base, the added
+    layers that install OS packages, the Python layer(s), the whole image."""
+    os_actual = sum(
+        ly.size_bytes for ly in report.layers if any(c in ly.command for c in _OS_COMMANDS)
+    )
+    actual = {
+        "base_bytes": report.base_size_bytes,
+        "os_bytes": os_actual,
+        "python_bytes": report.python_layer_bytes,
+        "total_bytes": report.size_bytes,
+    }
+    ratio = estimate.total_bytes / report.size_bytes - 1 if report.size_bytes else 0.0
+    return {
+        "estimate": {k: v for k, v in estimate.to_json().items() if k in actual},
+        "actual": actual,
+        "difference_ratio": ratio,
+    }
+
+
+def versus_lines(versus: dict) -> list[str]:
+    """The comparison as lines: ``whole image: estimate X MB vs actual Y MB (+0.1%)``, then
+    one line per part."""
+    est, act = versus["estimate"], versus["actual"]
+    lines = [
+        f"whole image: estimate {est['total_bytes'] / MB:.1f} MB vs actual "
+        f"{act['total_bytes'] / MB:.1f} MB ({versus['difference_ratio']:+.2%})"
+    ]
+    for part in ("base", "os", "python"):
+        actual = act[f"{part}_bytes"]
+        shown = f"{actual / MB:.1f} MB" if actual is not None else "not measured"
+        lines.append(f"  {part}: estimate {est[f'{part}_bytes'] / MB:.1f} MB vs actual {shown}")
+    return lines
