@@ -23,6 +23,7 @@ from workbench.app.messages import (
     Saved,
     SessionLoaded,
     TargetsCompared,
+    VersionsFound,
     WorkFailed,
 )
 from workbench.app.palette import ENTRIES
@@ -38,6 +39,8 @@ from workbench.app.session import Session
 from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
+
+VERSIONS_SHOWN = 15  # newest azure-cli versions the target picker lists
 
 
 class WorkbenchApp(App):
@@ -200,6 +203,19 @@ class WorkbenchApp(App):
 
         self.post_message(BasesFound(engine_bases()))
 
+    @work(thread=True, exit_on_error=False, exclusive=True, group="versions")
+    def find_versions(self) -> None:
+        """azure-cli versions on the index, for the target picker (offline: none)."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.sizes.index_versions import available_versions
+
+        if self.offline:
+            return
+        try:
+            self.post_message(VersionsFound(available_versions("azure-cli")[:VERSIONS_SHOWN]))
+        except WorkbenchError as exc:  # the picker keeps its typed field
+            self.post_message(WorkFailed("azure-cli versions", str(exc)))
+
     @work(thread=True, exit_on_error=False, exclusive=True, group="compare")
     def compare_targets(self, bases: list[str]) -> None:
         """The selection on each base, for the Compare targets view."""
@@ -214,6 +230,7 @@ class WorkbenchApp(App):
             self.post_message(TargetsCompared(rows, cheapest(rows)))
 
     @on(BasesFound)
+    @on(VersionsFound)
     @on(TargetsCompared)
     def _to_modal(self, message) -> None:
         if self.screen_stack:  # the picker or the compare view, when still open

@@ -211,6 +211,8 @@ def retarget_session(
     new.compile, new.trims, new.overrides = session.compile, set(session.trims), overrides
     new.family = _probed_family(base)
     if version != session.model.azure_cli_version:
+        if progress:  # the knowledge of a new version is built from its wheels (cached after)
+            progress(0, 0, f"azure-cli {version}: reading its command modules")
         keep = session.recipe.keep if session.recipe is not None else None
         analysis, context = analyse_scripts(session.scripts, version, keep)
         new.notes.extend(analysis.errors)

@@ -58,15 +58,22 @@ class ImageEstimated(Message):
 
 
 @dataclass
-class BasesFound(Message):
+class BasesFound(Message, bubble=False):  # the app forwards it to the open dialog
     """Engine images with a Python, for the target picker: ``(image, description)``."""
 
     bases: list
 
 
 @dataclass
-class TargetsCompared(Message):
+class TargetsCompared(Message, bubble=False):  # the app forwards it to the open dialog
     """Rows of the Compare targets view and the cheapest row."""
 
     rows: list
     best: object | None
+
+
+@dataclass
+class VersionsFound(Message, bubble=False):  # the app forwards it to the open dialog
+    """azure-cli versions on the package index, newest first, for the target picker."""
+
+    versions: list

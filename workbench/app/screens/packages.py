@@ -215,6 +215,7 @@ class PackagesScreen(WorkbenchScreen):
             lambda choice: self.app.retarget(choice) if choice else None,
         )
         self.app.find_bases()
+        self.app.find_versions()
 
     def action_compare_targets(self) -> None:
         from workbench.app.screens.target import CompareModal

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.app.messages import BasesFound, TargetsCompared
+from workbench.app.messages import BasesFound, TargetsCompared, VersionsFound
 from workbench.app.widgets.format import fmt_bytes
 
 BAR = "█"
@@ -33,9 +33,17 @@ class TargetModal(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="target-dialog"):
-            yield Static(Content.from_markup("[b]Target[/b] · Enter picks a base"), id="title")
-            yield OptionList(*[Option(b, id=b) for b in self._bases], id="bases")
+            yield Static(
+                Content.from_markup(
+                    "[b]Target[/b] · type a base and Enter, or Tab to the lists (bases, azure-cli "
+                    "versions) and the Python/libc/arch fields"
+                ),
+                id="title",
+            )
             yield Input(value=self._current.get("base", ""), placeholder="base image", id="base")
+            with Horizontal(id="lists"):
+                yield OptionList(*[Option(b, id=b) for b in self._bases], id="bases")
+                yield OptionList(id="versions")
             with Horizontal(id="overrides"):
                 yield Input(
                     value=self._current.get("python", ""), placeholder="python X.Y", id="python"
@@ -58,7 +66,7 @@ class TargetModal(ModalScreen[dict | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#bases", OptionList).focus()
+        self.query_one("#base", Input).focus()
 
     def add_bases(self, bases: list[tuple[str, str]]) -> None:
         """Add the engine's images (``(image, description)``) a worker found."""
@@ -71,6 +79,17 @@ class TargetModal(ModalScreen[dict | None]):
     @on(BasesFound)
     def _found(self, message: BasesFound) -> None:
         self.add_bases(message.bases)
+
+    @on(VersionsFound)
+    def _versions(self, message: VersionsFound) -> None:
+        versions = self.query_one("#versions", OptionList)
+        for version in message.versions:
+            versions.add_option(Option(f"azure-cli {version}", id=version))
+
+    @on(OptionList.OptionSelected, "#versions")
+    def _version_picked(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#azure_cli", Input).value = event.option.id or ""
+        self.query_one("#base", Input).focus()
 
     @on(OptionList.OptionSelected, "#bases")
     def _picked(self, event: OptionList.OptionSelected) -> None:
