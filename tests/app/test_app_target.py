@@ -91,3 +91,23 @@ async def test_switch_to_the_debian_base_repaints_totals_and_the_whole_image(bas
         await _until(pilot, lambda: isinstance(app.screen, CompareModal))
         await _until(pilot, lambda: "cheapest" in str(app.screen.query_one("#title").render()))
         assert "★" in str(app.screen.query_one("#compare-chart").render())
+
+
+async def test_found_bases_and_versions_reach_the_picker_once(make_app, ready):
+    """The app forwards what its workers found to the open picker; the message must not
+    bubble back to the app (it looped, adding duplicate options until a crash)."""
+    from workbench.app.messages import BasesFound, VersionsFound
+
+    app = make_app(offline=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await ready(pilot)
+        await pilot.press("b")
+        await _until(pilot, lambda: isinstance(app.screen, TargetModal))
+        bases = app.screen.query_one("#bases").option_count
+        app.post_message(VersionsFound(["2.91.0", "2.90.0"]))
+        app.post_message(BasesFound([("workbench-test/h13-local:1", "CPython 3.11, glibc 2.36")]))
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#versions").option_count == 2
+        assert app.screen.query_one("#bases").option_count == bases + 1
+        await pilot.press("tab", "tab", "enter")  # the versions list: pick 2.91.0
+        assert app.screen.query_one("#azure_cli").value == "2.91.0"
