@@ -120,14 +120,16 @@ class WorkbenchApp(App):
             session = self._opener(
                 self.recipe_path,
                 offline=self.offline,
-                progress=lambda done, total, what: self.post_message(
-                    LoadProgress(done, total, what)
-                ),
+                progress=self._post_progress,
             )
         except Exception as exc:  # shown in place; the app keeps working
             self.post_message(WorkFailed("load", _one_line(exc)))
         else:
             self.post_message(SessionLoaded(session))
+
+    def _post_progress(self, done: int, total: int, what: str) -> None:
+        """A worker's progress, posted to the UI (thread-safe)."""
+        self.post_message(LoadProgress(done, total, what))
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -154,9 +156,7 @@ class WorkbenchApp(App):
                 self.session.snapshot(),
                 choice,
                 offline=self.offline,
-                progress=lambda done, total, what: self.post_message(
-                    LoadProgress(done, total, what)
-                ),
+                progress=self._post_progress,
             )
         except Exception as exc:  # shown in place; the last numbers stay
             self.post_message(WorkFailed("target", _one_line(exc)))

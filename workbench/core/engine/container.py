@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 
 from workbench.core.errors import WorkbenchError
@@ -28,6 +28,23 @@ def run_driver(
     ``progress`` gets each line the driver logs on stderr while it runs. Raises
     WorkbenchError (exit 1) when the image cannot run it.
     """
+    return run_python(
+        client, image, driver_source(), [json.dumps(spec)], timeout=timeout, progress=progress
+    )
+
+
+def run_python(
+    client,
+    image: str,
+    source: str,
+    args: Sequence[str] = (),
+    *,
+    timeout: float = 1800,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Run ``python3 -c source args`` in a throw-away container of ``image`` with no network,
+    as root, and return the JSON of the last line it prints. Raises WorkbenchError (exit 1),
+    in one line, when the image is missing, cannot run it, or it prints no JSON."""
     import docker
 
     try:
@@ -38,7 +55,7 @@ def run_driver(
         container = client.containers.run(
             image,
             entrypoint=["python3", "-c"],
-            command=[driver_source(), json.dumps(spec)],
+            command=[source, *args],
             network_disabled=True,
             detach=True,
             user="0",

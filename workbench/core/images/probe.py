@@ -4,8 +4,6 @@ the sizes of the files a package install rewrites. Cached by image id."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from dataclasses import asdict, dataclass
 
@@ -119,42 +117,11 @@ def probe_image(client, image: str, *, timeout: float = 120) -> ImageFacts:
     cached = cache.get_json(_KIND, image_id.replace("sha256:", ""))
     if cached is not None:
         return _facts(image, attrs, cached)
-    data = _run(client, image, timeout)
+    from workbench.core.engine.container import run_python
+
+    data = run_python(client, image, _PROBE, timeout=timeout)
     cache.put_json(_KIND, image_id.replace("sha256:", ""), data)
     return _facts(image, attrs, data)
-
-
-def _run(client, image: str, timeout: float) -> dict:
-    import docker
-
-    try:
-        container = client.containers.run(
-            image,
-            entrypoint=["python3", "-c"],
-            command=[_PROBE],
-            network_disabled=True,
-            detach=True,
-            user="0",
-        )
-    except docker.errors.APIError as exc:
-        raise WorkbenchError(
-            f"cannot probe {image}: {exc.explanation}; workbench needs a base with python3 on "
-            "its PATH (or set [target] python and libc in the recipe)"
-        ) from None
-    try:
-        status = container.wait(timeout=timeout)
-        out = container.logs(stdout=True, stderr=False).decode(errors="replace")
-        err = container.logs(stdout=False, stderr=True).decode(errors="replace")
-    except Exception as exc:
-        raise WorkbenchError(f"probing {image} did not finish in {timeout:.0f} s ({exc})") from None
-    finally:
-        with contextlib.suppress(Exception):  # already gone
-            container.remove(force=True)
-    try:
-        return json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        last = (err.strip().splitlines() or [f"exit {status.get('StatusCode')}"])[-1]
-        raise WorkbenchError(f"probing {image} failed: {last}") from None
 
 
 def _facts(image: str, attrs: dict, data: dict) -> ImageFacts:

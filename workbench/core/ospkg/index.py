@@ -341,19 +341,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _parsed(raw: Path, build) -> PackageIndex:
-    """The parsed index of ``raw``: from memory, else from its cached parse (named by the raw
-    file's digest, its own digest on the first line), else parsed now and cached."""
+    """The parsed index of ``raw``: from memory, else from its cached parse (keyed by the raw
+    file's digest), else parsed now and cached."""
     key = hashlib.sha256(raw.read_bytes()).hexdigest()
     if key in _LOADED:
         return _LOADED[key]
-    path = cache.cache_dir() / _PARSED_KIND / f"{key}.tsv"
     with _no_gc():
-        index = _read_parsed(path)
-        if index is None:
-            index = build()
-    if not path.exists():
-        body = index.to_text().encode()
-        cache.atomic_write_bytes(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        cached = cache.get_bytes(_PARSED_KIND, key)
+        index = PackageIndex.from_text(cached.decode()) if cached is not None else build()
+    if cached is None:
+        cache.put_bytes(_PARSED_KIND, key, index.to_text().encode())
     while len(_LOADED) >= _KEEP_LOADED:  # a few releases in memory (targets being compared)
         _LOADED.pop(next(iter(_LOADED)), None)
     _LOADED[key] = index
@@ -371,20 +368,6 @@ def _no_gc():
     finally:
         if was:
             gc.enable()
-
-
-def _read_parsed(path: Path) -> PackageIndex | None:
-    """A cached parse, or None when missing or corrupt (then it is removed)."""
-    try:
-        digest, _, body = path.read_bytes().partition(b"\n")
-        if hashlib.sha256(body).hexdigest().encode() == digest:
-            return PackageIndex.from_text(body.decode())
-    except FileNotFoundError:
-        return None
-    except (ValueError, KeyError, TypeError, OSError):
-        pass
-    path.unlink(missing_ok=True)
-    return None
 
 
 def debian_index(
