@@ -10,6 +10,7 @@ import time
 import pytest
 
 from workbench.app.app import WorkbenchApp
+from workbench.app.loader import session_recipe
 from workbench.app.screens.target import CompareModal, TargetModal
 
 
@@ -67,7 +68,7 @@ async def test_offline_target_outside_the_snapshot_keeps_the_last_numbers(tmp_pa
 
 @pytest.mark.docker
 @pytest.mark.network
-async def test_switch_to_the_debian_base_repaints_totals_and_the_whole_image(base_image):
+async def test_switch_to_the_debian_base_repaints_totals_and_the_whole_image(base_image, tmp_path):
     app = WorkbenchApp(theme="workbench-dark")
     async with app.run_test(size=(160, 45)) as pilot:
         await _until(pilot, lambda: "Total" in str(app.screen.query_one("#totals").render()))
@@ -87,6 +88,12 @@ async def test_switch_to_the_debian_base_repaints_totals_and_the_whole_image(bas
         assert str(app.screen.query_one("#totals").render()) != total_before
         assert "Python 3.11 · glibc 2.36" in str(app.screen.query_one("#target").render())
         assert app.session.dirty
+        recipe = session_recipe(app.session, tmp_path / "workbench.toml")  # what save writes
+        assert (recipe.base, recipe.family, recipe.target_of()) == (
+            base_image,
+            "apt",
+            app.session.target,
+        )
         await pilot.press("g")
         await _until(pilot, lambda: isinstance(app.screen, CompareModal))
         await _until(pilot, lambda: "cheapest" in str(app.screen.query_one("#title").render()))
