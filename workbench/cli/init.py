@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from workbench.core.analysis.runtime import guess_runtime_packages
@@ -86,6 +87,7 @@ def run(args) -> int:
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
+    probe_base(recipe)
     if args.trace:
         trace(recipe, args.script)
     recipe.validate(str(out))
@@ -100,8 +102,6 @@ def run(args) -> int:
 def trace(recipe: Recipe, scripts: list[str]) -> None:
     """Record what the scripts ran, traced in the reference image, in ``observed_paths``; the
     packages those paths need join the selection."""
-    import sys
-
     from workbench.core.analysis.scripts import analyze
     from workbench.core.engine.build import connect
     from workbench.core.engine.smoke import observe_scripts
@@ -128,6 +128,18 @@ def trace(recipe: Recipe, scripts: list[str]) -> None:
     known = {p.name for p in recipe.packages}
     extra = analysed_packages(scripts, recipe.azure_cli, observed)
     recipe.packages += [Package(n) for n in dict.fromkeys(extra) if n not in known]
+
+
+def probe_base(recipe: Recipe) -> None:
+    """A base whose name tells neither its Python/libc nor its package family is probed on the
+    engine, and what it holds is recorded in the recipe (``family``, ``[target]``)."""
+    from workbench.core.images.probe import complete_recipe
+
+    if complete_recipe(recipe) is not None:
+        print(
+            f"probed {recipe.base}: recorded its target and OS family in the recipe",
+            file=sys.stderr,
+        )
 
 
 def choose_trims(words: list[str], mode: str) -> list[str]:

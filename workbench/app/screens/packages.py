@@ -52,12 +52,15 @@ class PackagesScreen(WorkbenchScreen):
         Binding("o", "sort", "Sort", id="cycle-sort"),
         Binding("t", "focus_trims", "Trims", id="focus-trims"),
         Binding("d", "drop_dead_weight", "Drop dead weight", id="drop-dead-weight"),
+        Binding("b", "pick_target", "Target", id="pick-target"),
+        Binding("g", "compare_targets", "Compare targets", id="compare-targets"),
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="target")
+        yield Toggle("pick_target", id="target")
+        yield Static(id="image")
         with Horizontal(id="options-bar"):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
@@ -88,7 +91,7 @@ class PackagesScreen(WorkbenchScreen):
             _labelled(
                 "Target",
                 f"{t.base_image or 'custom'} · Python {t.python} · {libc} · {t.arch}"
-                f" · azure-cli {session.model.azure_cli_version}",
+                f" · azure-cli {session.model.azure_cli_version} (b)",
             )
         )
         self._refill()
@@ -131,6 +134,11 @@ class PackagesScreen(WorkbenchScreen):
         note.display = bool(problems)
         note.update(Content(" · ".join(f"{n} n/a: {why}" for n, why in problems.items())))
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
+        line = session.image_line(estimate)
+        why = self.app.image_error if session.image is None else None
+        self.query_one("#image", Static).update(
+            _labelled("Image", line or (f"not estimated: {why}" if why else "estimating…"))
+        )
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
         dead = sum(session.dead_weight.get(n, 0) for n in session.checked)
@@ -225,6 +233,39 @@ class PackagesScreen(WorkbenchScreen):
                 title="Dead weight dropped",
             )
             self.refresh_numbers()
+
+    def action_pick_target(self) -> None:
+        from workbench.app.loader import official_bases
+        from workbench.app.screens.target import TargetModal
+
+        session = self.app.session
+        if session is None:
+            return
+        current = {
+            "base": session.target.base_image or "",
+            **session.overrides,
+            "azure_cli": session.model.azure_cli_version,
+        }
+        self.app.push_screen(
+            TargetModal(current, official_bases()),
+            lambda choice: self.app.retarget(choice) if choice else None,
+        )
+        self.app.find_bases()
+        self.app.find_versions()
+
+    def action_compare_targets(self) -> None:
+        from workbench.app.screens.target import CompareModal
+
+        session = self.app.session
+        if session is None:
+            return
+        t = session.target
+        mine = [t.base_image] if t.base_image else []
+        others = [
+            f"python:{v}-{f}" for v in ("3.11", "3.12", "3.13") for f in ("alpine", "slim-trixie")
+        ]
+        self.app.push_screen(CompareModal())
+        self.app.compare_targets(list(dict.fromkeys([*mine, *others])))
 
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()

@@ -8,7 +8,7 @@ import contextlib
 import io
 import json
 import tarfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 
 from workbench.core.errors import WorkbenchError
@@ -50,19 +50,51 @@ def run_driver(
     ``progress`` gets each line the driver logs on stderr while it runs. Raises
     WorkbenchError (exit 1) when the image cannot run it.
     """
+    content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
+    command = [f"{RUN_DIR}/smoke_driver.py", f"{RUN_DIR}/spec.json"]
+    return _run(client, image, command, content, extra_hosts, timeout, progress)
+
+
+def run_python(
+    client,
+    image: str,
+    source: str,
+    args: Sequence[str] = (),
+    *,
+    timeout: float = 1800,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Run the standard-library script ``source`` with ``args`` in a throw-away container of
+    ``image`` with no network, as root, and return the JSON of the last line it prints."""
+    content = {"script.py": source.encode()}
+    return _run(client, image, [f"{RUN_DIR}/script.py", *args], content, None, timeout, progress)
+
+
+def _run(
+    client,
+    image: str,
+    command: list[str],
+    content: Mapping[str, bytes],
+    extra_hosts: Mapping[str, str] | None,
+    timeout: float,
+    progress: Callable[[str], None] | None,
+) -> dict:
+    """``python3 COMMAND`` in a throw-away container of ``image`` (``--network none``, root)
+    with ``content`` in ``RUN_DIR``; the JSON of the last line it prints. Raises
+    WorkbenchError (exit 1), in one line, when the image is missing, cannot run it, or it
+    prints no JSON."""
     import docker
 
     try:
         client.images.get(image)  # run() would try to pull it instead
     except docker.errors.ImageNotFound:
         raise WorkbenchError(f"image {image} is not on the engine; build it first") from None
-    content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
     container = None
     try:
         container = client.containers.create(
             image,
-            entrypoint=["python3", f"{RUN_DIR}/smoke_driver.py"],
-            command=[f"{RUN_DIR}/spec.json"],
+            entrypoint=["python3"],
+            command=command,
             network_mode="none",
             extra_hosts=dict(extra_hosts or {}),
             user="0",
