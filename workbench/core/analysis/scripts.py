@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.core.analysis.login import DEFAULT_LOGIN, login_calls
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
@@ -38,7 +39,7 @@ class Command:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.file).name}:{self.line}"
+        return f"{Path(self.file).name}:{self.line}" if self.line else self.file
 
     @property
     def label(self) -> str:
@@ -93,6 +94,13 @@ class Analysis:
     errors: tuple[str, ...]
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
+    login: str = DEFAULT_LOGIN  # the recipe's login route (``analysis.login``)
+    login_commands: tuple[Command, ...] = ()  # what the image's own login runs
+
+    @property
+    def all_commands(self) -> tuple[Command, ...]:
+        """The scripts' calls and the login's: what the image must be able to run."""
+        return self.commands + self.login_commands
 
     @property
     def analysed(self) -> bool:
@@ -106,6 +114,7 @@ class Analysis:
         return {
             "azure_cli": self.version,
             "commands": [c.to_json() for c in self.commands],
+            "login": {"route": self.login, "commands": [c.to_json() for c in self.login_commands]},
             "modules": [m.to_json() for m in self.modules],
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
@@ -238,8 +247,10 @@ def analyze(
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    login: str = DEFAULT_LOGIN,
 ) -> Analysis:
-    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
+    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring);
+    ``login``: the recipe's login route (its commands are kept, see ``analysis.login``)."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
@@ -261,10 +272,11 @@ def analyze(
         except WorkbenchError as exc:
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
+    logins, _ = _resolve_calls(login_calls(login), knowledge)
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
     if knowledge is not None:
-        modules, packages = _derive(knowledge, commands)
+        modules, packages = _derive(knowledge, commands + logins)
     unresolved = sorted([*spots, *unknown], key=lambda s: (s.file, s.line))
     return Analysis(
         version=knowledge.version if knowledge else version,
@@ -275,6 +287,8 @@ def analyze(
         errors=tuple(errors),
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
+        login=login,
+        login_commands=tuple(logins),
     )
 
 

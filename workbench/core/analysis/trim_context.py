@@ -63,6 +63,10 @@ def scripts_context(
 def recipe_context(recipe, *, analysis=None) -> TrimContext:
     """What the trims keep for a ``Recipe``: its scripts' context plus its ``[keep]`` table."""
     scripts = [recipe.root / s for s in recipe.scripts]
+    if analysis is None and scripts:
+        from workbench.core.analysis.scripts import analyze  # analyze re-exports this module
+
+        analysis = analyze(scripts, recipe.azure_cli, login=recipe.login)
     context = scripts_context(scripts, recipe.azure_cli, analysis=analysis)
     return context.merged(recipe.keep.context())
 
@@ -88,7 +92,7 @@ def trim_context(
         return TrimContext(None, versions, {})
     if "files" not in knowledge.data:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})
-    plan = plan_load(knowledge, [c.path for c in analysis.commands])
+    plan = plan_load(knowledge, [c.path for c in analysis.all_commands])
     modules = frozenset(plan.modules)
     groups = {m: frozenset(plan.aaz_groups.get(m, ())) for m in sorted(modules)}
     return TrimContext(modules, versions, groups)

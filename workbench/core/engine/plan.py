@@ -26,7 +26,7 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
     if not isinstance(recipe, Recipe):
         recipe = Recipe.load(recipe)
     scripts = [str(recipe.root / s) for s in recipe.scripts]
-    analysis = analyze(scripts, recipe.azure_cli) if scripts else None
+    analysis = analyze(scripts, recipe.azure_cli, login=recipe.login) if scripts else None
     if analysis is not None and analysis.errors:
         raise WorkbenchError(f"{recipe.path}: {analysis.errors[0]}")
     knowledge = load_knowledge(recipe.azure_cli)
@@ -43,7 +43,8 @@ def plan_from_recipe(recipe: str | os.PathLike | Recipe, *, offline: bool = Fals
         dockerfile=built.dockerfile,
         files=dict(built.files),
         calls=calls,
-        paths=tuple(c.path for c in calls),
+        paths=tuple(c.path for c in calls)
+        + (tuple(c.path for c in analysis.login_commands) if analysis else ()),
         imports=tuple(m for n in names if n not in CLI_DISTS for m in import_names(model, n)),
         probe_packages=tuple(n for n in names if n not in baseline),
         estimate_bytes=estimate.total_bytes + (seed.bytes if seed else 0),

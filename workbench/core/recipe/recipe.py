@@ -20,6 +20,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import ParseError
 
+from workbench.core.analysis.login import DEFAULT_LOGIN, check_login
 from workbench.core.errors import WorkbenchError
 from workbench.core.trims.registry import TRIMS, TrimContext, get_trim
 
@@ -103,6 +104,7 @@ class Recipe:
     packages: list[Package] = field(default_factory=list)
     trims: list[str] = field(default_factory=list)
     runtime_packages: list[str] = field(default_factory=list)
+    login: str = DEFAULT_LOGIN
     target: TargetOverride = field(default_factory=TargetOverride)
     keep: Keep = field(default_factory=Keep)
     azcopy: AzCopy | None = None
@@ -158,6 +160,7 @@ class Recipe:
             raise WorkbenchError(
                 f"{where}: mode must be one of {', '.join(MODES)}, not {self.mode!r}"
             )
+        check_login(self.login, where)
         if self.family is not None and self.family not in FAMILIES:
             raise WorkbenchError(
                 f"{where}: family must be one of {', '.join(FAMILIES)}, not {self.family!r}"
@@ -298,6 +301,7 @@ _TOP = {
     "scripts": list,
     "trims": list,
     "runtime_packages": list,
+    "login": str,
     "packages": dict,
     "target": dict,
     "keep": dict,
@@ -351,6 +355,7 @@ def _from_data(data: dict, where: str) -> Recipe:
         packages=[_package(n, v, where) for n, v in data.get("packages", {}).items()],
         trims=_strings(data.get("trims", []), where, "trims"),
         runtime_packages=_strings(data.get("runtime_packages", []), where, "runtime_packages"),
+        login=data.get("login", DEFAULT_LOGIN),
         target=TargetOverride(**data.get("target", {})),
         keep=Keep(_strings(keep.get("modules", []), where, "keep.modules"), aaz),
         azcopy=AzCopy(**data["azcopy"]) if "azcopy" in data else None,
@@ -383,6 +388,7 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "scripts": recipe.scripts,
         "trims": recipe.trims,
         "runtime_packages": recipe.runtime_packages,
+        "login": recipe.login,
         "target": asdict(recipe.target),
         "packages": packages,
         "keep": asdict(recipe.keep),
@@ -440,6 +446,8 @@ def _template() -> tomlkit.TOMLDocument:
 #   scripts           az scripts to analyse and to COPY into the image
 #   trims             no-compile, prune-modules, prune-aaz, trim-api-versions, drop-pip
 #   runtime_packages  OS packages the scripts need at run time (e.g. bash coreutils jq)
+#   login             service-principal (default: az login/logout/account are kept, as a
+#                     pipeline logs in before the script) | none (the image never logs in)
 #   [packages]        name = "exact" | "compatible" | "none" (or {pin = ..., version = ...})
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
