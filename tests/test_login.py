@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from workbench.cli import main
 from workbench.core.analysis.login import LOGIN_SOURCE, NO_LOGIN, login_calls
 from workbench.core.analysis.scripts import analyze
 from workbench.core.analysis.trim_context import recipe_context, scripts_context
@@ -53,3 +56,19 @@ def test_an_unknown_login_is_one_line(tmp_path):
         Recipe.from_toml('login = "pasword"\n[packages]\nazure-cli = "exact"\n')
     with pytest.raises(WorkbenchError, match="login must be one of"):
         login_calls("sso")
+
+
+def test_estimate_shows_what_login_none_saves(tmp_path, capsys):
+    script = tmp_path / "accounts.sh"
+    script.write_text("az storage account list\n")  # needs neither profile nor resource
+    totals = {}
+    for route in ("service-principal", "none"):
+        argv = ["estimate", "--script", str(script), "--trim", "all", "--offline"]
+        assert main([*argv, "--login", route, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        totals[route] = data["total_bytes"]
+        assert data["login"]["route"] == route
+    saves = data["login"]["none_saves_bytes"]
+    assert saves == totals["service-principal"] - totals["none"] > 1_000_000
+    assert main(["estimate", "--script", str(script), "--offline"]) == 0
+    assert 'login = "none" would save' in capsys.readouterr().out

@@ -14,6 +14,7 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
+from workbench.core.analysis.login import DEFAULT_LOGIN, LOGIN_ROUTES, NO_LOGIN, login_saving
 from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.estimate import NO_COMPILE, Estimate
@@ -59,6 +60,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "what the --script analysis needs)",
     )
     parser.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="with --script: keep az login/logout/account (default) or not (none: the image "
+        "never logs in itself); the other choice's saving is shown",
+    )
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="never touch the network (embedded snapshot or cache only)",
@@ -89,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     names = [r.name for r in wanted]
-    analysis = script_analysis(args.script, args.azure_cli) if args.script else None
+    analysis = script_analysis(args.script, args.azure_cli, args.login) if args.script else None
     if analysis is not None:
         names += [n for n in analysis.package_names() if n not in names]
     requested = model.cli_requirements() + names if args.all else names
@@ -98,12 +106,19 @@ def run(args: argparse.Namespace) -> int:
     context = scripts_context(args.script, args.azure_cli, analysis=analysis) if trims else None
     path_trims_ = path_trims(trims, context) if trims else []
     estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
+    saving = None
+    if analysis is not None:
+        saving = login_saving(model, requested, analysis, trims, compile=compile_)
     if args.json:
         data = estimate.to_json()
         data["untrimmed_bytes"] = estimate.untrimmed_bytes
+        if saving is not None:
+            data["login"] = {"route": args.login, "none_saves_bytes": saving}
         print_json(data)
     else:
         print(render_table(estimate))
+        if saving is not None:
+            print(login_line(args.login, saving))
     for line in notes(model.note, estimate):
         print(f"note: {line}", file=sys.stderr)
     return 0
@@ -120,12 +135,22 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
     return out
 
 
-def script_analysis(scripts: list[str], azure_cli: str):
-    """The ``Analysis`` of ``scripts`` (its packages include the baseline); bad scripts are
-    errors."""
+def login_line(route: str, saving: int) -> str:
+    """The login choice and what ``login = "none"`` saves, as one line."""
+    if route == NO_LOGIN:
+        return f"login none: the image never logs in itself; saves {humanize.naturalsize(saving)}"
+    return (
+        f"login {route}: az login/logout/account kept; "
+        f'login = "none" would save {humanize.naturalsize(saving)}'
+    )
+
+
+def script_analysis(scripts: list[str], azure_cli: str, login: str = DEFAULT_LOGIN):
+    """The ``Analysis`` of ``scripts`` (its packages include the baseline; ``login``: keep
+    the login's commands or not); bad scripts are errors."""
     from workbench.core.analysis.scripts import analyze  # only with --script: keeps start-up quick
 
-    analysis = analyze(scripts, azure_cli)
+    analysis = analyze(scripts, azure_cli, login=login)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
     return analysis
