@@ -15,19 +15,18 @@ def driver_source() -> str:
     return resources.files("workbench.core.engine.payloads").joinpath("smoke_driver.py").read_text()
 
 
-def run_driver(
+def run_offline(
     client,
     image: str,
-    spec: dict,
+    argv: list[str],
     *,
-    timeout: float = 1800,
+    timeout: float = 600,
     progress: Callable[[str], None] | None = None,
-) -> dict:
-    """Run the driver with ``spec`` inside ``image`` (no network) and return its JSON result.
-
-    ``progress`` gets each line the driver logs on stderr while it runs. Raises
-    WorkbenchError (exit 1) when the image cannot run it.
-    """
+    what: str = "the container",
+) -> tuple[dict, str, str]:
+    """Run ``argv`` (its first word the entrypoint) in a throwaway container of ``image``
+    with no network, as root; ``(wait status, stdout, stderr)``. ``progress`` gets each
+    stderr line while it runs. One WorkbenchError line when it cannot run."""
     import docker
 
     try:
@@ -37,8 +36,8 @@ def run_driver(
     try:
         container = client.containers.run(
             image,
-            entrypoint=["python3", "-c"],
-            command=[driver_source(), json.dumps(spec)],
+            entrypoint=argv[:1],
+            command=argv[1:],
             network_disabled=True,
             detach=True,
             user="0",
@@ -57,12 +56,36 @@ def run_driver(
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
     except Exception as exc:
         raise WorkbenchError(
-            f"the check container for {image} did not finish ({exc}); is python3 on its PATH?",
+            f"{what} for {image} did not finish ({exc}); is {argv[0]} on its PATH?",
             exit_code=1,
         ) from None
     finally:
         with contextlib.suppress(Exception):  # already gone
             container.remove(force=True)
+    return status, out, err
+
+
+def run_driver(
+    client,
+    image: str,
+    spec: dict,
+    *,
+    timeout: float = 1800,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Run the driver with ``spec`` inside ``image`` (no network) and return its JSON result.
+
+    ``progress`` gets each line the driver logs on stderr while it runs. Raises
+    WorkbenchError (exit 1) when the image cannot run it.
+    """
+    status, out, err = run_offline(
+        client,
+        image,
+        ["python3", "-c", driver_source(), json.dumps(spec)],
+        timeout=timeout,
+        progress=progress,
+        what="the check container",
+    )
     try:
         return json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
