@@ -51,7 +51,12 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
-    plan = plan_from_recipe(args.recipe, offline=args.offline)
+    from workbench.core.images.probe import complete_recipe
+    from workbench.core.recipe.recipe import Recipe
+
+    recipe = Recipe.load(args.recipe)
+    complete_recipe(recipe)  # a base whose name tells nothing is probed on the engine
+    plan = plan_from_recipe(recipe, offline=args.offline)
     cancel = threading.Event()
     done: list[BuildOutcome] = []
     worker = threading.Thread(

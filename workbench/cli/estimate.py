@@ -19,6 +19,7 @@ from workbench.core.analysis.trim_context import scripts_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.estimate import NO_COMPILE, Estimate
 from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
+from workbench.core.sizes.target import DEFAULT_BASE_IMAGE
 from workbench.core.trims.registry import TRIMS, ordered, path_trims
 
 _SOURCES = {
@@ -76,6 +77,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="resolve against the index again instead of the snapshot/cache",
     )
+    parser.add_argument(
+        "--image",
+        action="store_true",
+        help="estimate the whole image: base (engine or registry) + OS packages + Python",
+    )
+    parser.add_argument(
+        "--compare-targets",
+        nargs="+",
+        default=[],
+        metavar="BASE",
+        help="estimate the same selection on each base image, the cheapest marked",
+    )
+    parser.add_argument(
+        "--os-package",
+        nargs="+",
+        default=None,
+        metavar="PKG",
+        help="runtime OS packages of the image (default: what the --script scripts call)",
+    )
     parser.add_argument("--json", action="store_true", help="machine output on stdout")
     add_target_options(parser)
     parser.set_defaults(run=run)
@@ -106,12 +126,29 @@ def run(args: argparse.Namespace) -> int:
     context = scripts_context(args.script, args.azure_cli, analysis=analysis) if trims else None
     path_trims_ = path_trims(trims, context) if trims else []
     estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
+    selection = image_selection(args, requested, compile_, path_trims_, trims)
+    if args.compare_targets:
+        return compare(args, selection, progress)
+    image = None
+    if args.image:
+        from workbench.core.images.compare import engine_or_none, image_of, python_bytes
+
+        image = image_of(
+            target.base_image or args.base or DEFAULT_BASE_IMAGE,
+            selection,
+            python_bytes(model, selection),
+            model,
+            client=engine_or_none(),
+            offline=args.offline,
+        )
     saving = None
     if analysis is not None:
         saving = login_saving(model, requested, analysis, trims, compile=compile_)
     if args.json:
         data = estimate.to_json()
         data["untrimmed_bytes"] = estimate.untrimmed_bytes
+        if image is not None:
+            data["image"] = image.to_json()
         if saving is not None:
             data["login"] = {"route": args.login, "none_saves_bytes": saving}
         print_json(data)
@@ -119,9 +156,65 @@ def run(args: argparse.Namespace) -> int:
         print(render_table(estimate))
         if saving is not None:
             print(login_line(args.login, saving))
+        if image is not None:
+            print(image.line())
+            for key, source in image.sources.items():
+                print(f"  {key}: {source}")
     for line in notes(model.note, estimate):
         print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+def image_selection(args, requested, compile_, path_trims_, trims):
+    """The selection --image and --compare-targets estimate (multistage, the OS packages
+    given or those the scripts visibly call)."""
+    from workbench.cli.init import guess_runtime_packages
+    from workbench.core.images.compare import Selection
+
+    runtime = (
+        args.os_package if args.os_package is not None else guess_runtime_packages(args.script)
+    )
+    return Selection(
+        tuple(requested),
+        args.azure_cli,
+        compile_,
+        tuple(path_trims_),
+        tuple(trims),
+        runtime_packages=tuple(runtime),
+    )
+
+
+def compare(args, selection, progress) -> int:
+    """``--compare-targets``: one row per base, the cheapest marked."""
+    from workbench.core.images.compare import cheapest, compare_targets, engine_or_none
+
+    overrides = {"python": args.python, "libc": args.libc, "arch": args.arch}
+    rows = compare_targets(
+        args.compare_targets,
+        selection,
+        lambda t: load_size_model(t, args.azure_cli, offline=args.offline, progress=progress),
+        image=args.image,
+        client=engine_or_none() if args.image or not args.offline else None,
+        offline=args.offline,
+        overrides=overrides,
+    )
+    best = cheapest(rows)
+    if args.json:
+        print_json(
+            {"targets": [r.to_json() for r in rows], "cheapest": best.base if best else None}
+        )
+    else:
+        size = humanize.naturalsize
+        for row in rows:
+            mark = "*" if row is best else " "
+            if row.error:
+                print(f"{mark} {row.base}: {row.error}")
+                continue
+            whole = f"  {row.image.line()}" if row.image else ""
+            python = size(row.python_bytes)
+            print(f"{mark} {row.base}: {row.target.describe()}; Python {python}{whole}")
+        print("(* = cheapest)")
+    return 0 if best else 1
 
 
 def notes(model_note: str | None, estimate: Estimate) -> list[str]:

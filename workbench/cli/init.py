@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
@@ -73,6 +74,7 @@ def run(args) -> int:
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
+    probe_base(recipe)
     recipe.validate(str(out))
     recipe.save(out)
     if args.json:
@@ -80,6 +82,18 @@ def run(args) -> int:
     else:
         print(f"wrote {out}")
     return 0
+
+
+def probe_base(recipe: Recipe) -> None:
+    """A base whose name tells neither its Python/libc nor its package family is probed on the
+    engine, and what it holds is recorded in the recipe (``family``, ``[target]``)."""
+    from workbench.core.images.probe import complete_recipe
+
+    if complete_recipe(recipe) is not None:
+        print(
+            f"probed {recipe.base}: recorded its target and OS family in the recipe",
+            file=sys.stderr,
+        )
 
 
 def choose_trims(words: list[str], mode: str) -> list[str]:

@@ -117,16 +117,12 @@ def apk_command_providers(index: PackageIndex) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class BaseFacts:
-    """What a throwaway container of the base image told: release, installed packages
-    (names and provides) and which of the asked commands ``command -v`` did not find."""
+    """What the base image told: its installed packages (names and provides) and which of
+    the asked commands ``command -v`` did not find there."""
 
     image: str
-    family: str  # apt | apk
-    release: str  # bookworm, 3.22
-    arch: str  # uname -m
     installed: frozenset[str]
     missing: tuple[str, ...]
-    repositories: tuple[str, ...] = ()  # /etc/apk/repositories
 
 
 @dataclass(frozen=True)

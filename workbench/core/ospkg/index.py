@@ -28,7 +28,7 @@ MAX_AGE_S = 7 * 24 * 3600
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 DEBIAN_CODENAMES = ("bullseye", "bookworm", "trixie", "forky", "sid")
-_PARSED_KIND = "ospkg-index-v1"
+_PARSED_KIND = "ospkg-index-v2"
 _DEP_NAME = re.compile(r"^\s*([^\s(\[<:=>~!]+)")
 
 
@@ -42,6 +42,7 @@ class OsPackage:
     installed_bytes: int
     depends: tuple[tuple[str, ...], ...] = ()
     provides: tuple[str, ...] = ()
+    required: bool = False  # Debian Priority: required / Essential: in every Debian base
 
 
 @dataclass
@@ -95,6 +96,10 @@ class PackageIndex:
             todo.extend(pkg.depends)
         return list(chosen.values())
 
+    def required_names(self) -> set[str]:
+        """Names (and provided names) of the packages every base of this release has."""
+        return {n for p in self.packages.values() if p.required for n in (p.name, *p.provides)}
+
     def describe(self) -> str:
         """E.g. ``Debian bookworm amd64`` or ``Alpine 3.22 x86_64``."""
         distro = "Debian" if self.family == "apt" else "Alpine"
@@ -107,7 +112,14 @@ class PackageIndex:
             "arch": self.arch,
             "source": self.source,
             "packages": [
-                [p.name, p.version, p.installed_bytes, [list(g) for g in p.depends], p.provides]
+                [
+                    p.name,
+                    p.version,
+                    p.installed_bytes,
+                    [list(g) for g in p.depends],
+                    p.provides,
+                    p.required,
+                ]
                 for p in self.packages.values()
             ],
         }
@@ -115,7 +127,9 @@ class PackageIndex:
     @classmethod
     def from_json(cls, data: dict) -> PackageIndex:
         packages = {
-            row[0]: OsPackage(row[0], row[1], row[2], tuple(map(tuple, row[3])), tuple(row[4]))
+            row[0]: OsPackage(
+                row[0], row[1], row[2], tuple(map(tuple, row[3])), tuple(row[4]), row[5]
+            )
             for row in data["packages"]
         }
         return cls(data["family"], data["release"], data["arch"], packages, data["source"])
@@ -196,6 +210,7 @@ def parse_debian_packages(text: str) -> dict[str, OsPackage]:
             int(f.get("Installed-Size", "0") or 0) * 1024,
             _dep_groups(depends),
             tuple(a[0] for a in _dep_groups(f.get("Provides", ""))),
+            f.get("Priority") == "required" or f.get("Essential") == "yes",
         )
     return out
 
