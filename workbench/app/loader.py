@@ -113,6 +113,9 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
     recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    recipe.runtime_packages = list(
+        dict.fromkeys([*recipe.runtime_packages, *session.added_runtime])
+    )
     versions = {p.name: p.version for p in recipe.packages}
     wanted = {*session.always_installed, *session.checked}
     listed = [p.name for p in recipe.packages if p.name in wanted]  # the file's order stays
@@ -211,6 +214,18 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
         label = " ".join(("az", *command.path))
         rows.append(CommandRow(label, command.file, command.line, modules, packages))
     return ScriptsView(texts, tuple(rows))
+
+
+def base_programs(session: Session, *, offline: bool = False):
+    """Which programs the scripts run the base image lacks and the OS packages that add them
+    (``ospkg.contents.Provision``; ``offline``: cached indexes only). Worker threads only
+    (engine and index I/O)."""
+    from workbench.core.engine.base_probe import provision
+    from workbench.core.engine.build import connect
+
+    base = session.recipe.base if session.recipe is not None else session.target.base_image
+    commands = session.analysis.external_commands
+    return provision(connect(timeout=60), base, commands, offline=offline)
 
 
 def add_script(session: Session, text: str):

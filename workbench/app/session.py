@@ -38,6 +38,7 @@ class Session:
     trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
+    added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
 
     def __post_init__(self) -> None:
         from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
@@ -65,6 +66,7 @@ class Session:
             set(self.trims),
         )
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
+        snap.added_runtime = list(self.added_runtime)
         return snap
 
     def own_bytes(self, name: str) -> int:
@@ -118,6 +120,13 @@ class Session:
         self.install_mode = INSTALL_MODES[(index + 1) % len(INSTALL_MODES)]
         self.dirty = True
         return self.install_mode
+
+    def add_runtime(self, packages: Iterable[str]) -> list[str]:
+        """Add OS packages (for programs the base lacks) to the runtime packages; the new ones."""
+        new = [p for p in dict.fromkeys(packages) if p not in self.added_runtime]
+        self.added_runtime += new
+        self.dirty = self.dirty or bool(new)
+        return new
 
     def toggle_compile(self) -> None:
         """Install with or without .pyc files."""

@@ -68,3 +68,17 @@ def provision(client, image: str, commands: Iterable, *, offline: bool = False) 
         f"{image} has neither apt nor apk; cannot tell which OS packages would add "
         f"{', '.join(missing)} (install them in the base)"
     )
+
+
+def fill_runtime_packages(recipe, commands: Iterable, *, client=None) -> list[str]:
+    """Add to ``recipe.runtime_packages`` the OS packages for the programs (``commands``) its
+    base lacks; the lines to tell the user (a command nothing provides, or why the base could
+    not be asked: then the list stays as it was)."""
+    from workbench.core.engine.build import connect
+
+    try:
+        found = provision(client or connect(timeout=60), recipe.base, commands)
+    except WorkbenchError as exc:
+        return [f"cannot check which programs {recipe.base} lacks: {exc}"]
+    recipe.runtime_packages = list(dict.fromkeys([*recipe.runtime_packages, *found.packages]))
+    return found.problems()
