@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.app.paths import bundled_dir
-from workbench.app.session import Session
+from workbench.app.session import NO_COMPILE, Session
 
 if TYPE_CHECKING:
     from workbench.core.recipe.dockerfile import BuildContext
@@ -44,9 +44,12 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
                 target, version, offline=offline, extra=extra, progress=progress
             )
     session = Session(name=name, model=model, scripts=scripts, recipe=loaded)
+    if loaded is not None:
+        session.login = loaded.login
     _analyse(session, version)
     if loaded is not None:
         _apply_recipe(session, loaded)
+    session.login_saving = login_saving_of(session)
     session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
@@ -54,20 +57,21 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
 def _analyse(session: Session, version: str) -> None:
     """Which packages the scripts need and why; the default checks exactly those."""
     keep = session.recipe.keep if session.recipe is not None else None
-    analysis, context = analyse_scripts(session.scripts, version, keep)
+    analysis, context = analyse_scripts(session.scripts, version, keep, session.login)
     session.notes.extend(analysis.errors)
     apply_analysis(session, analysis, context)
 
 
-def analyse_scripts(scripts: list[Path], version: str, keep=None):
-    """The scripts' ``Analysis`` and the ``TrimContext`` of what trims keep (the recipe's
-    ``[keep]`` table merged in). Slow (reads scripts and knowledge): worker threads only."""
+def analyse_scripts(scripts: list[Path], version: str, keep=None, login="service-principal"):
+    """The scripts' ``Analysis`` (``login``: the image's login route) and the ``TrimContext``
+    of what trims keep (the recipe's ``[keep]`` table merged in). Slow (reads scripts and
+    knowledge): worker threads only."""
     from workbench.core.analysis.scripts import analyze
     from workbench.core.analysis.trim_context import scripts_context
     from workbench.core.errors import WorkbenchError
     from workbench.core.trims.registry import TrimContext
 
-    analysis = analyze([str(p) for p in scripts], version)
+    analysis = analyze([str(p) for p in scripts], version, login=login)
     try:
         context = scripts_context(analysis.files, version, analysis=analysis)
     except WorkbenchError:  # no knowledge for the version: analysis.errors says so
@@ -83,6 +87,38 @@ def apply_analysis(session: Session, analysis, context) -> None:
     needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
     session.checked |= set(needed) - set(session.needed) - set(session.always_installed)
     session.analysis, session.needed, session.trim_context = analysis, needed, context
+
+
+def login_saving_of(session: Session) -> int | None:
+    """What ``login = "none"`` saves for the session's choices (None without an analysis).
+    Slow (analyses again, two estimates): worker threads only."""
+    from workbench.core.analysis.login import login_saving
+
+    analysis = session.analysis
+    if analysis is None or not analysis.analysed:
+        return None
+    trims = session.active_trims() + ([] if session.compile else [NO_COMPILE])
+    names = sorted({*session.checked, *session.always_installed})
+    return login_saving(session.model, names, analysis, trims, compile=session.compile)
+
+
+def change_login(session: Session, route: str):
+    """Analyse ``session``'s scripts (a ``Session.snapshot()``) for login ``route``:
+    ``(analysis, context, saving)``. Worker threads only."""
+    keep = session.recipe.keep if session.recipe is not None else None
+    analysis, context = analyse_scripts(
+        session.scripts, session.model.azure_cli_version, keep, route
+    )
+    apply_login(session, route, analysis, context)
+    return analysis, context, login_saving_of(session)
+
+
+def apply_login(session: Session, route: str, analysis, context) -> None:
+    """Put the analysis for login ``route`` on the session: packages only the other route
+    needed are unchecked. Fast: call it on the UI thread."""
+    session.checked -= set(session.needed) - {p.name for p in analysis.packages}
+    apply_analysis(session, analysis, context)
+    session.login, session.dirty = route, True
 
 
 def _apply_recipe(session: Session, recipe) -> None:
@@ -113,6 +149,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
     recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    recipe.login = session.login
     recipe.runtime_packages = list(
         dict.fromkeys([*recipe.runtime_packages, *session.added_runtime])
     )

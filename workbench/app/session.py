@@ -39,6 +39,8 @@ class Session:
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
     added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
+    login: str = "service-principal"  # the recipe's login route (core.analysis.login)
+    login_saving: int | None = None  # what login = "none" saves for the choices at analysis
 
     def __post_init__(self) -> None:
         from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start

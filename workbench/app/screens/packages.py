@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
 from workbench.app.messages import LoadProgress
@@ -18,6 +20,16 @@ from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.package_table import SORTS, PackageTable
 from workbench.app.widgets.trims import TrimToggle
+
+
+@dataclass
+class LoginChanged(Message):
+    """The scripts were analysed for another login route."""
+
+    route: str
+    analysis: object
+    context: object
+    saving: int | None
 
 
 class Toggle(Static):
@@ -43,6 +55,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
         Binding("o", "sort", "Sort", id="cycle-sort"),
         Binding("t", "focus_trims", "Trims", id="focus-trims"),
+        Binding("l", "login", "Login", id="cycle-login", show=False),  # the toggle says (l)
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -53,6 +66,7 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
+            yield Toggle("login", id="login")
         with Horizontal(id="trims"):
             yield Static(_labelled("Trims", "(t)"), id="trims-label")
             for name in PATH_TRIMS:
@@ -120,6 +134,9 @@ class PackagesScreen(WorkbenchScreen):
         note.display = bool(problems)
         note.update(Content(" · ".join(f"{n} n/a: {why}" for n, why in problems.items())))
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
+        login = self.query_one("#login", Toggle)
+        login.display = session.login_saving is not None
+        login.update(_labelled("Login", _login_text(session)))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
         self.query_one("#totals", Static).update(
@@ -190,6 +207,38 @@ class PackagesScreen(WorkbenchScreen):
         session.toggle_trim(name)
         self.refresh_numbers()
 
+    def action_login(self) -> None:
+        """Keep the image's login or not (``login = "none"``): the scripts are analysed again."""
+        from workbench.core.analysis.login import LOGIN_ROUTES
+
+        session = self.app.session
+        if session is None or session.login_saving is None:
+            return
+        route = LOGIN_ROUTES[(LOGIN_ROUTES.index(session.login) + 1) % len(LOGIN_ROUTES)]
+        self.query_one("#login", Toggle).update(_labelled("Login", f"{route}… (analysing)"))
+        self.relogin(session.snapshot(), route)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="login")
+    def relogin(self, session, route: str) -> None:
+        from workbench.app.loader import change_login, one_line
+
+        try:
+            analysis, context, saving = change_login(session, route)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.notify(one_line(exc), title="Login", severity="error")
+        else:
+            self.post_message(LoginChanged(route, analysis, context, saving))
+
+    @on(LoginChanged)
+    def _login_changed(self, message: LoginChanged) -> None:
+        from workbench.app.loader import apply_login
+
+        session = self.app.session
+        apply_login(session, message.route, message.analysis, message.context)
+        session.login_saving = message.saving
+        self.app.session_changed.publish(session)
+        self.refresh_numbers()
+
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()
 
@@ -222,6 +271,14 @@ class PackagesScreen(WorkbenchScreen):
 def _labelled(label: str, value: str) -> Content:
     """``label value`` with the label in bold."""
     return Content.assemble((label, "bold"), " ", value)
+
+
+def _login_text(session) -> str:
+    """The login choice and what ``login = "none"`` saves."""
+    saved = fmt_bytes(session.login_saving)
+    if session.login == "none":
+        return f"none (l) · the image never logs in itself; saves {saved}"
+    return f"{session.login} (l) · none saves {saved}"
 
 
 def _seed_note(session) -> str:
