@@ -223,3 +223,17 @@ def test_command_v_finds_bc_missing_on_the_local_base(docker_client, base_image)
     assert missing_commands(docker_client, base_image, ["bc", "cat", "sh", "$(x)", "paste"]) == (
         "bc",
     )
+
+
+def test_command_not_found_lines_name_the_program():
+    from workbench.core.engine.base_probe import programs_not_found
+
+    lines = [
+        "/scripts/sum.sh: line 12: bc: command not found",
+        "/scripts/sum.sh: 12: zip: not found",  # dash
+        "env: 'envsubst': No such file or directory",
+        "timeout: failed to run command 'curl': No such file or directory",
+        "ERROR: (ResourceNotFound) The Resource was not found",
+        "grep: pattern: not found",
+    ]
+    assert [p for p, _ in programs_not_found(lines)] == ["bc", "zip", "envsubst", "curl"]

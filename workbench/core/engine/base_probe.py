@@ -7,6 +7,7 @@ and package database come from the image probe (``images.probe``, cached by imag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from workbench.core.engine.container import run_offline
@@ -82,3 +83,25 @@ def fill_runtime_packages(recipe, commands: Iterable, *, client=None) -> list[st
         return [f"cannot check which programs {recipe.base} lacks: {exc}"]
     recipe.runtime_packages = list(dict.fromkeys([*recipe.runtime_packages, *found.packages]))
     return found.problems()
+
+
+_NOT_FOUND = (
+    re.compile(r"^(?P<where>.+?: (?:line )?\d+): (?P<cmd>[^:\s]+): (?:command )?not found$"),
+    re.compile(r"^(?:env|xargs|nohup|sudo): '?(?P<cmd>[^':\s]+)'?: No such file or directory$"),
+    re.compile(r"^timeout: failed to run command '(?P<cmd>[^']+)': No such file or directory$"),
+)
+
+
+def programs_not_found(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``(program, line)`` for each "command not found" a shell (bash, dash, busybox) or a
+    runner (``env``, ``xargs``, ``timeout``) printed: the run tier's hook to report a
+    program the image lacks as a failure."""
+    out = []
+    for line in lines:
+        text = line.strip()
+        for pattern in _NOT_FOUND:
+            match = pattern.match(text)
+            if match:
+                out.append((match.group("cmd"), text))
+                break
+    return out
