@@ -25,7 +25,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
 from workbench.core.knowledge.model import EMBEDDED_VERSION, Knowledge, load_knowledge
-from workbench.core.scan.scanner import AzCall, scan_file
+from workbench.core.scan.model import ExternalCommand
+from workbench.core.scan.scanner import AzCall, scan_files
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Analysis:
     errors: tuple[str, ...]
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
+    external_commands: tuple[ExternalCommand, ...] = ()  # other programs the scripts run
     login: str = DEFAULT_LOGIN  # the recipe's login route (``analysis.login``)
     login_commands: tuple[Command, ...] = ()  # what the image's own login runs
 
@@ -119,6 +121,7 @@ class Analysis:
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "external_commands": [e.to_dict() for e in self.external_commands],
         }
 
 
@@ -248,6 +251,7 @@ def analyze(
     *,
     knowledge: Knowledge | None = None,
     login: str = DEFAULT_LOGIN,
+    search_dirs: Iterable[str | Path] = (),
 ) -> Analysis:
     """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring);
     ``login``: the recipe's login route (its commands are kept, see ``analysis.login``)."""
@@ -255,14 +259,15 @@ def analyze(
     calls: list[AzCall] = []
     spots: list[Spot] = []
     files: list[str] = []
-    for path in paths:
-        try:
-            result = scan_file(path)
-        except WorkbenchError as exc:
-            errors.append(str(exc))
+    external: list[ExternalCommand] = []
+    paths = list(paths)
+    for path, result in zip(paths, scan_files(paths, search_dirs), strict=True):
+        if isinstance(result, WorkbenchError):
+            errors.append(str(result))
             continue
         files.append(str(path))
         calls.extend(result.calls)
+        external.extend(e for e in result.external if e not in external)
         spots.extend(
             Spot(u.file, u.line, u.text, u.reason, path_unknown=True) for u in result.unresolved
         )
@@ -289,6 +294,7 @@ def analyze(
         knowledge_loaded=knowledge is not None,
         login=login,
         login_commands=tuple(logins),
+        external_commands=tuple(external),
     )
 
 
