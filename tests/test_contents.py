@@ -237,3 +237,14 @@ def test_command_not_found_lines_name_the_program():
         "grep: pattern: not found",
     ]
     assert [p for p, _ in programs_not_found(lines)] == ["bc", "zip", "envsubst", "curl"]
+
+
+def test_init_says_when_the_base_cannot_be_asked(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sum.sh").write_text("paste -sd+ sizes | bc\n")
+    assert main(["init", "--script", "sum.sh", "--base", "python:3.12-alpine"]) == 0
+    err = capsys.readouterr().err
+    assert "note: cannot check which programs python:3.12-alpine lacks: " in err
+    assert len(err.strip().splitlines()) == 1
