@@ -26,10 +26,20 @@ PAYLOAD = r"""
 import json, logging, os
 os.environ["AZURE_AAZ_FULL_LOAD"] = "true"
 os.environ["AZURE_CORE_COLLECT_TELEMETRY"] = "false"
-logging.disable(logging.CRITICAL)
-from azure.cli.core import get_default_cli, MainCommandsLoader
+errors = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.ERROR:
+            errors.append(record.getMessage())
+logging.getLogger().addHandler(Keep())
+from azure.cli.core import get_default_cli
 cli = get_default_cli()
-loader = MainCommandsLoader(cli_ctx=cli)
+cli.invocation = cli.invocation_cls(
+    cli_ctx=cli, parser_cls=cli.parser_cls, commands_loader_cls=cli.commands_loader_cls,
+    help_cls=cli.help_cls,
+)
+cli.invocation.data = {"command_string": ""}
+loader = cli.invocation.commands_loader
 table = loader.load_command_table(None)
 commands = sorted(" ".join(name.split()) for name in table)
 groups = {" ".join(name.split()) for name in loader.command_group_table if name.strip()}
@@ -37,7 +47,8 @@ for name in commands:
     words = name.split()
     groups.update(" ".join(words[:n]) for n in range(1, len(words)))
 from azure.cli.core import __version__
-print(json.dumps({"version": __version__, "commands": commands, "groups": sorted(groups)}))
+print(json.dumps({"version": __version__, "commands": commands, "groups": sorted(groups),
+                  "load_errors": errors}))
 """
 
 
@@ -57,6 +68,9 @@ def dump(version: str, progress=None) -> dict:
     data = json.loads(out.decode().strip().splitlines()[-1])
     if data["version"] != version:
         raise WorkbenchError(f"the image runs azure-cli {data['version']}, not {version}")
+    errors = data.pop("load_errors")
+    if errors:
+        raise WorkbenchError(f"azure-cli {version} could not load its whole table: {errors[0]}")
     return data
 
 

@@ -82,7 +82,25 @@ class Spot:
     path_unknown: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "text": self.text, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "text": self.text,
+            "reason": self.reason,
+            "may_hide_calls": self.path_unknown,
+        }
+
+
+@dataclass(frozen=True)
+class ScriptSummary:
+    """How sure the analysis is about one script: calls resolved, spots that may hide calls."""
+
+    file: str
+    resolved: int
+    hiding: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "calls_resolved": self.resolved, "spots_may_hide": self.hiding}
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,32 @@ class Analysis:
         """Whether anything could be analysed (a script read and the version known)."""
         return bool(self.files) and self.knowledge_loaded
 
+    @property
+    def hiding(self) -> tuple[Spot, ...]:
+        """Spots that may hide az calls (their command path is not known at all)."""
+        return tuple(s for s in self.unresolved if s.path_unknown)
+
+    @property
+    def verdict(self) -> str:
+        """One line: every az call resolved, or how many spots may hide calls."""
+        if not self.hiding:
+            return "every az call resolved"
+        n = len(self.hiding)
+        return (
+            f"{n} spot{'s' if n > 1 else ''} may hide az calls: "
+            "trims that depend on the analysis are off"
+        )
+
+    def scripts(self) -> tuple[ScriptSummary, ...]:
+        """Per script read: calls resolved and spots that may hide calls."""
+        resolved = {f: 0 for f in self.files}
+        hiding = {f: 0 for f in self.files}
+        for command in self.commands:
+            resolved[command.file] = resolved.get(command.file, 0) + 1
+        for spot in self.hiding:
+            hiding[spot.file] = hiding.get(spot.file, 0) + 1
+        return tuple(ScriptSummary(f, resolved[f], hiding.get(f, 0)) for f in resolved)
+
     def package_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.packages)
 
@@ -121,6 +165,8 @@ class Analysis:
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "scripts": [s.to_json() for s in self.scripts()],
+            "verdict": self.verdict,
             "external_commands": [e.to_dict() for e in self.external_commands],
         }
 
@@ -301,4 +347,4 @@ def analyze(
 # Re-exported: the Dockerfile and init commands import it from here.
 from workbench.core.analysis.trim_context import trim_context  # noqa: E402
 
-__all__ = ["Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]
+__all__ = ["Analysis", "Command", "Reasoned", "ScriptSummary", "Spot", "analyze", "trim_context"]

@@ -88,8 +88,12 @@ def trim_context(
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
     versions = api_versions(knowledge, analysis.package_names())
-    if any(spot.path_unknown for spot in analysis.unresolved):
-        return TrimContext(None, versions, {})
+    hidden = tuple(
+        f"{Path(s.file).name}:{s.line}: {s.reason}" for s in analysis.unresolved if s.path_unknown
+    )
+    if hidden:
+        known = frozenset(m.name for m in analysis.modules)
+        return TrimContext(None, versions, {}, hidden, known)
     if "files" not in knowledge.data:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})
     plan = plan_load(knowledge, [c.path for c in analysis.all_commands])

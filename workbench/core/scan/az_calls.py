@@ -263,6 +263,7 @@ class ScriptScan:
         self.forwarders: dict[str, _Forwarder] = dict(parent.forwarders) if parent else {}
         self.evaluators: dict[str, int] = dict(parent.evaluators) if parent else {}
         self.forward_sites: dict[int, str] = {}
+        self.library = False
 
     # -- entry point -------------------------------------------------------------------
     def run(self) -> ScriptScan:
@@ -449,7 +450,7 @@ class ScriptScan:
             pieces = (
                 [tok.text]
                 if tok._text is not None
-                else word_template(tok.word, self.scope.values, self.source)
+                else word_template(tok.word, self.scope.values, self.source, self.scope.templates)
             )
             joined = [f"{a} {b}" for a in out for b in pieces] if out is not None else pieces
             out = joined[:MAX_ALTERNATIVES]
@@ -491,7 +492,7 @@ class ScriptScan:
                 inner = self._nested(body, first, fresh=True)
                 self._merge(inner, (label,))
                 return
-        first = self.line_offset + line_of(word) - (op != HERESTRING)
+        first = self.line_offset + line_of(word) - 1
         self._run_string([Tok(word, self.source)], site, (label,), label, first)
 
     def _run_find_exec(self, rest: list[Tok], site: _Site, depth: int, via) -> None:
@@ -535,6 +536,7 @@ class ScriptScan:
                     found.read_bytes(), str(found), 0, self.depth + 1, None,
                     self.search_dirs, self.sourced,
                 )  # fmt: skip
+                inner.library = True  # its functions are for the script sourcing it
                 inner._source_siblings()
                 inner._find_forwarders()
                 self.functions.update(inner.functions)
@@ -737,7 +739,7 @@ class ScriptScan:
     def _report_uncalled(self) -> None:
         names = {n for n in self.forward_sites.values() if n in self.forwarders or
                  n in self.evaluators}  # fmt: skip
-        if not names:
+        if not names or self.library:
             return
         pattern = "|".join(re.escape(name) for name in names).encode()
         mentions = Counter(re.findall(rb"(?<![\w./-])(" + pattern + rb")(?![\w./-])", self.source))

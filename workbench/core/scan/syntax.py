@@ -158,9 +158,10 @@ def is_split(word: Node) -> bool:
 def _part_display(part: Node, quoted: bool, source: bytes) -> str:
     kind = part["Type"]
     if kind == "Lit":
-        return _unescape(part["Value"], quoted)
+        return _unescape(part.get("Value", ""), quoted)
     if kind == "SglQuoted":
-        return _unescape_ansi(part["Value"]) if part.get("Dollar") else part["Value"]
+        value = part.get("Value", "")  # shfmt omits empty fields: '' has no Value
+        return _unescape_ansi(value) if part.get("Dollar") else value
     if kind == "DblQuoted":
         return "".join(_part_display(p, True, source) for p in part.get("Parts") or ())
     if kind == "ParamExp":
@@ -246,11 +247,14 @@ def word_values(
     return _product(parts)  # type: ignore[arg-type]
 
 
-def word_template(word: Node, lookup: Lookup, source: bytes) -> list[str]:
+def word_template(
+    word: Node, lookup: Lookup, source: bytes, templates: Lookup | None = None
+) -> list[str]:
     """The shell text a word's value is, for re-parsing (``eval``, ``bash -c``).
 
-    Known parts become their values; unknown expansions stay as their source text (``$ID``),
-    so that the re-parsed text has an expansion where the value is only known at run time.
+    Known parts become their values; a variable set to partly known text takes that text
+    (``templates(name)``); other expansions stay as their source text (``$ID``), so that the
+    re-parsed text has an expansion where the value is only known at run time.
     """
     alternatives: list[list[str]] = []
 
@@ -260,6 +264,8 @@ def word_template(word: Node, lookup: Lookup, source: bytes) -> list[str]:
                 add(inner, True)
             return
         values = _part_values(part, quoted, lookup, source)
+        if values is None and templates and part["Type"] == "ParamExp" and _simple_param(part):
+            values = None if part.get("Exp") else templates(param_name(part))
         if values is None:
             start, end = span(part)
             values = [source[start:end].decode("utf-8", "replace")]

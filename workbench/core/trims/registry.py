@@ -26,11 +26,16 @@ class TrimContext:
     ``api_versions``: SDK import prefix ("azure.mgmt.compute") -> API versions to keep
     ("2024-11-01"), from the latest profile. ``aaz_groups``: module -> group paths under
     ``aaz/latest`` to keep ("disk", "vm/image"); modules not listed keep all their AAZ code.
+    ``hidden``: when ``modules`` is unknown because spots may hide az calls, those spots
+    ("file:line: reason") and ``known`` the modules of the calls that were resolved: a
+    ``[keep]`` list of modules then stands for the hidden calls (see ``merged``).
     """
 
     modules: frozenset[str] | None = None
     api_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     aaz_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    known: frozenset[str] = frozenset()
 
     def to_json(self) -> dict:
         """Plain, sorted JSON form (what the rules and the in-build script read)."""
@@ -55,6 +60,7 @@ class TrimContext:
         modules = None
         if self.modules is not None or other.modules is not None:
             modules = (self.modules or frozenset()) | (other.modules or frozenset())
+            modules |= self.known | other.known
 
         def union(a: Mapping, b: Mapping) -> dict:
             return {k: frozenset(a.get(k, ())) | frozenset(b.get(k, ())) for k in {*a, *b}}
@@ -97,6 +103,13 @@ class Trim:
 
     def check_context(self, context: TrimContext) -> None:
         """WorkbenchError when the context lacks what this trim needs."""
+        if self.needs == "modules" and context.modules is None and context.hidden:
+            more = f" (+{len(context.hidden) - 1} more)" if len(context.hidden) > 1 else ""
+            raise WorkbenchError(
+                f"trim {self.name} needs every command module the scripts use, and "
+                f"{context.hidden[0]}{more} may hide az calls; list the modules those calls "
+                'need under [keep] (e.g. modules = ["keyvault"]) to go on, or drop the trim'
+            )
         if self.needs == "modules" and context.modules is None:
             raise WorkbenchError(
                 f"trim {self.name} needs every command module the scripts use, and that is not "
