@@ -150,6 +150,8 @@ class Recipe:
         The order packages are listed in means nothing, so it does not count."""
         data = self.to_data()
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        if data["login"] == DEFAULT_LOGIN:  # recipes from before the field hash as they did
+            del data["login"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
