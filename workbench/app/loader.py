@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.app.paths import bundled_dir
-from workbench.app.session import Session
+from workbench.app.session import NO_COMPILE, Session
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
@@ -39,6 +39,7 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     else:
         project = Project.open(recipe, offline=offline, progress=progress)
     session = Session(project)
+    session.login = project.login
     if project.analysis is not None:
         session.notes.extend(project.analysis.errors)
     if not offline:  # strip-binaries' per-file savings for wheels the snapshot did not measure
@@ -48,6 +49,7 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     apply_project(session, project)
     if project.recipe is not None:
         _apply_recipe(session, project.recipe)
+    session.login_saving = login_saving_of(session)
     session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
@@ -61,6 +63,31 @@ def apply_project(session: Session, project: Project) -> None:
     )
     session.checked |= set(needed) - set(session.needed) - set(session.always_installed)
     session.project, session.needed = project, needed
+
+
+def login_saving_of(session: Session) -> int | None:
+    """What ``login = "none"`` saves for the session's choices (None without an analysis).
+    Slow (analyses again, two estimates): worker threads only."""
+    trims = session.active_trims() + ([] if session.compile else [NO_COMPILE])
+    names = sorted({*session.checked, *session.always_installed})
+    return session.project.login_saving(names, trims, compile=session.compile)
+
+
+def change_login(session: Session, route: str) -> tuple[Project, int | None]:
+    """The project of ``session`` (a ``Session.snapshot()``) analysed for login ``route``,
+    and what ``login = "none"`` saves then. Worker threads only."""
+    project = session.project.with_login(route)
+    apply_login(session, route, project)
+    return project, login_saving_of(session)
+
+
+def apply_login(session: Session, route: str, project: Project) -> None:
+    """Put the project for login ``route`` on the session: packages only the other route
+    needed are unchecked. Fast: call it on the UI thread."""
+    kept = {p.name for p in project.analysis.packages} if project.analysis else set()
+    session.checked -= set(session.needed) - kept
+    apply_project(session, project)
+    session.login, session.dirty = route, True
 
 
 def _apply_recipe(session: Session, recipe: Recipe) -> None:
@@ -94,6 +121,10 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
     recipe.scripts = [os.path.relpath(s, path.parent.resolve()) for s in session.scripts]
+    recipe.login = session.login
+    recipe.runtime_packages = list(
+        dict.fromkeys([*recipe.runtime_packages, *session.added_runtime])
+    )
     versions = {p.name: p.version for p in recipe.packages}
     wanted = {*session.always_installed, *session.checked}
     listed = [p.name for p in recipe.packages if p.name in wanted]  # the file's order stays
@@ -350,6 +381,18 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
         label = " ".join(("az", *command.path))
         rows.append(CommandRow(label, command.file, command.line, modules, packages))
     return ScriptsView(texts, tuple(rows))
+
+
+def base_programs(session: Session, *, offline: bool = False):
+    """Which programs the scripts run the base image lacks and the OS packages that add them
+    (``ospkg.contents.Provision``; ``offline``: cached indexes only). Worker threads only
+    (engine and index I/O)."""
+    from workbench.core.engine.build import connect
+    from workbench.core.images.programs import provision
+
+    base = session.recipe.base if session.recipe is not None else session.target.base_image
+    commands = session.analysis.external_commands if session.analysis else ()
+    return provision(connect(timeout=60), base, commands, offline=offline)
 
 
 def add_script(session: Session, text: str) -> Project:

@@ -47,6 +47,9 @@ class Session:
     overrides: dict[str, str] = field(default_factory=dict)  # target fields set by hand
     family: str | None = None  # OS package family of a base whose name does not tell it
     image: ImageEstimate | None = None  # the whole image estimated on the target
+    added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
+    login: str = "service-principal"  # the recipe's login route (core.analysis.login)
+    login_saving: int | None = None  # what login = "none" saves for the choices at analysis
 
     def __post_init__(self) -> None:
         self.name = self.name or self.project.name
@@ -107,6 +110,7 @@ class Session:
         snap.checked, snap.trims = set(self.checked), set(self.trims)
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
         snap.dead_weight, snap.dropped = dict(self.dead_weight), dict(self.dropped)
+        snap.added_runtime = list(self.added_runtime)
         return snap
 
     def own_bytes(self, name: str) -> int:
@@ -180,6 +184,13 @@ class Session:
         self.install_mode = INSTALL_MODES[(index + 1) % len(INSTALL_MODES)]
         self.dirty = True
         return self.install_mode
+
+    def add_runtime(self, packages: Iterable[str]) -> list[str]:
+        """Add OS packages (for programs the base lacks) to the runtime packages; the new ones."""
+        new = [p for p in dict.fromkeys(packages) if p not in self.added_runtime]
+        self.added_runtime += new
+        self.dirty = self.dirty or bool(new)
+        return new
 
     def toggle_compile(self) -> None:
         """Install with or without .pyc files (without: sourceless, which keeps them, goes)."""

@@ -13,7 +13,14 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
-from workbench.core.defaults import DEFAULT_AZURE_CLI, DEFAULT_BASE_IMAGE, NO_COMPILE
+from workbench.core.defaults import (
+    DEFAULT_AZURE_CLI,
+    DEFAULT_BASE_IMAGE,
+    DEFAULT_LOGIN,
+    LOGIN_ROUTES,
+    NO_COMPILE,
+    NO_LOGIN,
+)
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
 from workbench.core.project import Project
@@ -61,6 +68,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "what the --script analysis needs)",
     )
     parser.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="with --script: keep az login/logout/account (default) or not (none: the image "
+        "never logs in itself); the other choice's saving is shown",
+    )
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="never touch the network (embedded snapshot or cache only)",
@@ -104,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             target=target,
             azure_cli=args.azure_cli,
             packages=[str(r) for r in wanted],
+            login=args.login,
             offline=args.offline,
             refresh=args.refresh,
             progress=progress,
@@ -137,14 +152,21 @@ def run(args: argparse.Namespace) -> int:
             client=engine_or_none(),
             offline=args.offline,
         )
+    saving = None
+    if analysis is not None:
+        saving = project.login_saving(requested, trims, compile=compile_)
     if args.json:
         data = estimate.to_json()
         data["untrimmed_bytes"] = estimate.untrimmed_bytes
         if image is not None:
             data["image"] = image.to_json()
+        if saving is not None:
+            data["login"] = {"route": args.login, "none_saves_bytes": saving}
         print_json(data)
     else:
         print(render_table(estimate))
+        if saving is not None:
+            print(login_line(args.login, saving))
         if image is not None:
             print(image.line())
             for key, source in image.sources.items():
@@ -215,6 +237,16 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
         for name in estimate.no_wheel
     ]
     return out
+
+
+def login_line(route: str, saving: int) -> str:
+    """The login choice and what ``login = "none"`` saves, as one line."""
+    if route == NO_LOGIN:
+        return f"login none: the image never logs in itself; saves {fmt_bytes(saving)}"
+    return (
+        f"login {route}: az login/logout/account kept; "
+        f'login = "none" would save {fmt_bytes(saving)}'
+    )
 
 
 def chosen_trims(words: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.analysis.runtime import guess_runtime_packages
+from workbench.core.defaults import DEFAULT_LOGIN, LOGIN_ROUTES
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
@@ -37,7 +38,20 @@ def add_parser(subparsers) -> None:
         help=f"all | none | trims from: {', '.join(TRIMS)} (default all)",
     )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument("--runtime-package", nargs="+", default=None, metavar="PKG")
+    p.add_argument(
+        "--runtime-package",
+        nargs="+",
+        default=None,
+        metavar="PKG",
+        help="OS packages for the image (default: those adding the programs the scripts run "
+        "that the base lacks, found on the engine)",
+    )
+    p.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="keep az login/logout/account (default) or not (none: the image never logs in)",
+    )
     p.add_argument("--pip-ca", metavar="PATH", help="CA bundle for pip (default: $PIP_CERT)")
     p.add_argument("--index-url", metavar="URL", help="pip index URL for the build")
     p.add_argument(
@@ -65,8 +79,9 @@ def run(args) -> int:
         if not Path(script).is_file():
             raise WorkbenchError(f"script {script} not found")
     packages = list(args.package)
-    if args.script:
-        packages += analysed_packages(args.script, args.azure_cli)
+    analysis = analyse(args.script, args.azure_cli, args.login) if args.script else None
+    if analysis is not None:
+        packages += analysis.package_names()
     if not packages:
         raise WorkbenchError("no packages: pass --script to analyse or --package NAME...")
     recipe = Recipe(
@@ -84,12 +99,18 @@ def run(args) -> int:
             if args.runtime_package is not None
             else guess_runtime_packages(args.script)
         ),
+        login=args.login,
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
     probe_base(recipe)
     if args.trace:
         trace(recipe, args.script)
+    if analysis is not None and args.runtime_package is None:
+        from workbench.core.images.programs import fill_runtime_packages
+
+        for line in fill_runtime_packages(recipe, analysis.external_commands):
+            print(f"note: {line}", file=sys.stderr)
     recipe.validate(str(out))
     recipe.save(out, overwrite=args.force, backup="numbered")
     if args.json:
@@ -161,3 +182,14 @@ def analysed_packages(
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
     return [p.name for p in analysis.packages]
+
+
+def analyse(scripts: list[str], version: str, login: str):
+    """The scripts' analysis: the packages their az commands need, the programs they run;
+    a script that cannot be read is one line."""
+    from workbench.core.analysis.scripts import analyze
+
+    analysis = analyze(scripts, version, login=login)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    return analysis

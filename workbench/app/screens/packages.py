@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
 from workbench.app.messages import LoadProgress
@@ -20,12 +22,24 @@ from workbench.app.widgets.trims import TrimToggle
 from workbench.core.defaults import NO_COMPILE
 from workbench.core.units import fmt_bytes
 
+if TYPE_CHECKING:
+    from workbench.core.project import Project
+
 # the trims row, wrapped: azure-cli and SDK code; other packages' files; small things
 TRIM_ROWS = (
     PATH_TRIMS[:5],
     ("prune-pygments", "strip-binaries", "drop-pip", "drop-records", "sourceless"),
     ("drop-tests", "drop-stubs", "drop-docs"),
 )
+
+
+@dataclass
+class LoginChanged(Message):
+    """The scripts were analysed for another login route."""
+
+    route: str
+    project: Project
+    saving: int | None
 
 
 class Toggle(Static):
@@ -54,6 +68,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("d", "drop_dead_weight", "Drop dead weight", id="drop-dead-weight"),
         Binding("b", "pick_target", "Target", id="pick-target"),
         Binding("g", "compare_targets", "Compare targets", id="compare-targets"),
+        Binding("l", "login", "Login", id="cycle-login", show=False),  # the toggle says (l)
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -65,6 +80,7 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
+            yield Toggle("login", id="login")
         for row, names in enumerate(TRIM_ROWS):
             with Horizontal(id="trims" if row == 0 else f"trims-{row + 1}", classes="trims"):
                 label = _labelled("Trims", "(t)") if row == 0 else " " * len("Trims (t)")
@@ -139,6 +155,9 @@ class PackagesScreen(WorkbenchScreen):
         self.query_one("#image", Static).update(
             _labelled("Image", line or (f"not estimated: {why}" if why else "estimating…"))
         )
+        login = self.query_one("#login", Toggle)
+        login.display = session.login_saving is not None
+        login.update(_labelled("Login", _login_text(session)))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
         dead = sum(session.dead_weight.get(n, 0) for n in session.checked)
@@ -267,6 +286,39 @@ class PackagesScreen(WorkbenchScreen):
         self.app.push_screen(CompareModal())
         self.app.compare_targets(list(dict.fromkeys([*mine, *others])))
 
+    def action_login(self) -> None:
+        """Keep the image's login or not (``login = "none"``): the scripts are analysed again."""
+        from workbench.core.defaults import LOGIN_ROUTES
+
+        session = self.app.session
+        if session is None or session.login_saving is None:
+            return
+        route = LOGIN_ROUTES[(LOGIN_ROUTES.index(session.login) + 1) % len(LOGIN_ROUTES)]
+        self.query_one("#login", Toggle).update(_labelled("Login", f"{route}… (analysing)"))
+        self.relogin(session.snapshot(), route)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="login")
+    def relogin(self, session, route: str) -> None:
+        from workbench.app.loader import change_login
+        from workbench.core.files import one_line
+
+        try:
+            project, saving = change_login(session, route)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.notify(one_line(exc), title="Login", severity="error")
+        else:
+            self.post_message(LoginChanged(route, project, saving))
+
+    @on(LoginChanged)
+    def _login_changed(self, message: LoginChanged) -> None:
+        from workbench.app.loader import apply_login
+
+        session = self.app.session
+        apply_login(session, message.route, message.project)
+        session.login_saving = message.saving
+        self.app.session_changed.publish(session)
+        self.refresh_numbers()
+
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()
 
@@ -299,6 +351,14 @@ class PackagesScreen(WorkbenchScreen):
 def _labelled(label: str, value: str) -> Content:
     """``label value`` with the label in bold."""
     return Content.assemble((label, "bold"), " ", value)
+
+
+def _login_text(session) -> str:
+    """The login choice and what ``login = "none"`` saves."""
+    saved = fmt_bytes(session.login_saving)
+    if session.login == "none":
+        return f"none (l) · the image never logs in itself; saves {saved}"
+    return f"{session.login} (l) · none saves {saved}"
 
 
 def _seed_note(session) -> str:

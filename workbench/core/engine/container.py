@@ -51,8 +51,18 @@ def run_driver(
     WorkbenchError (exit 1) when the image cannot run it.
     """
     content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
-    command = [f"{RUN_DIR}/smoke_driver.py", f"{RUN_DIR}/spec.json"]
-    return _run(client, image, command, content, extra_hosts, timeout, progress)
+    argv = ["python3", f"{RUN_DIR}/smoke_driver.py", f"{RUN_DIR}/spec.json"]
+    run = run_offline(
+        client,
+        image,
+        argv,
+        files=content,
+        extra_hosts=extra_hosts,
+        timeout=timeout,
+        progress=progress,
+        what="the check container",
+    )
+    return _json_of(image, *run)
 
 
 def run_python(
@@ -66,23 +76,27 @@ def run_python(
 ) -> dict:
     """Run the standard-library script ``source`` with ``args`` in a throw-away container of
     ``image`` with no network, as root, and return the JSON of the last line it prints."""
-    content = {"script.py": source.encode()}
-    return _run(client, image, [f"{RUN_DIR}/script.py", *args], content, None, timeout, progress)
+    argv = ["python3", f"{RUN_DIR}/script.py", *args]
+    files = {"script.py": source.encode()}
+    run = run_offline(client, image, argv, files=files, timeout=timeout, progress=progress)
+    return _json_of(image, *run)
 
 
-def _run(
+def run_offline(
     client,
     image: str,
-    command: list[str],
-    content: Mapping[str, bytes],
-    extra_hosts: Mapping[str, str] | None,
-    timeout: float,
-    progress: Callable[[str], None] | None,
-) -> dict:
-    """``python3 COMMAND`` in a throw-away container of ``image`` (``--network none``, root)
-    with ``content`` in ``RUN_DIR``; the JSON of the last line it prints. Raises
-    WorkbenchError (exit 1), in one line, when the image is missing, cannot run it, or it
-    prints no JSON."""
+    argv: list[str],
+    *,
+    files: Mapping[str, bytes] | None = None,
+    extra_hosts: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    progress: Callable[[str], None] | None = None,
+    what: str = "the container",
+) -> tuple[dict, str, str]:
+    """Run ``argv`` (its first word the entrypoint) in a throwaway container of ``image``
+    (``--network none``, root; ``files`` copied into ``RUN_DIR`` before it starts):
+    ``(wait status, stdout, stderr)``. ``progress`` gets each stderr line while it runs.
+    One WorkbenchError line when it cannot run."""
     import docker
 
     try:
@@ -93,13 +107,14 @@ def _run(
     try:
         container = client.containers.create(
             image,
-            entrypoint=["python3"],
-            command=command,
+            entrypoint=argv[:1],
+            command=argv[1:],
             network_mode="none",
             extra_hosts=dict(extra_hosts or {}),
             user="0",
         )
-        container.put_archive("/", _archive(content))
+        if files:
+            container.put_archive("/", _archive(files))
         container.start()
     except docker.errors.APIError as exc:
         if container is not None:
@@ -118,12 +133,17 @@ def _run(
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
     except Exception as exc:
         raise WorkbenchError(
-            f"the check container for {image} did not finish ({exc}); is python3 on its PATH?",
+            f"{what} for {image} did not finish ({exc}); is {argv[0]} on its PATH?",
             exit_code=1,
         ) from None
     finally:
         with contextlib.suppress(Exception):  # already gone
             container.remove(force=True)
+    return status, out, err
+
+
+def _json_of(image: str, status: dict, out: str, err: str) -> dict:
+    """The JSON of the last line a container printed; one line saying why when there is none."""
     try:
         return json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):

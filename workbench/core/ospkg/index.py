@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from workbench.core import cache
 from workbench.core.errors import IndexUnreachable, WorkbenchError
+from workbench.core.files import write_atomic
 
 MAX_AGE_S = 7 * 24 * 3600
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
@@ -331,7 +332,7 @@ def download_cached(url: str, *, offline: bool = False, max_age_s: float = MAX_A
         if path.exists():
             return path  # a stale copy beats none; its age is in its mtime
         raise IndexUnreachable(f"cannot download {url} ({_one_line(exc)})") from None
-    cache.atomic_write_bytes(path, response.content)
+    write_atomic(path, response.content)
     return path
 
 
