@@ -99,9 +99,7 @@ def _strings(node: ast.expr | None, names: Bindings) -> tuple[str, ...] | None:
         return names.get(node.id)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         values = [
-            e.value
-            for e in node.elts
-            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
         ]
         if len(values) == len(node.elts):
             return tuple(values)
