@@ -19,6 +19,7 @@ from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trim
 if TYPE_CHECKING:
     from workbench.core.analysis.scripts import ScriptAnalysis
     from workbench.core.images.whole import ImageEstimate
+    from workbench.core.sizes.estimate import Estimate
     from workbench.core.project import Project
     from workbench.core.recipe.recipe import Recipe
     from workbench.core.sizes.model import SizeModel
@@ -259,7 +260,7 @@ class Session:
             table.update((p.name, p.bytes) for p in more.packages)
         return table
 
-    def estimate(self):
+    def estimate(self) -> Estimate:
         """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
         names = tuple(self.active_trims())
         return self.model.estimate(
