@@ -116,11 +116,13 @@ class LayersScreen(WorkbenchScreen):
     @work(thread=True, exclusive=True, group="layers-default", exit_on_error=False)
     def find_default(self, session: Session) -> None:
         """The tag (or id) of the last build of the session's recipe, from its history."""
-        from workbench.app.build_runner import recipe_path
+        from workbench.app.loader import session_recipe
         from workbench.core.engine.history import last_image, load_history
 
         try:
-            image = last_image(load_history(recipe_path(session)))
+            path = session_recipe(session).path
+            assert path is not None  # session_recipe always places the recipe
+            image = last_image(load_history(path))
         except Exception as exc:  # shown in place; the user can still type an image
             self.post_message(DefaultImage(None, one_line(exc)))
         else:
