@@ -390,9 +390,8 @@ def base_programs(session: Session, *, offline: bool = False):
     (``ospkg.contents.Provision``; ``offline``: cached indexes only). Worker threads only
     (engine and index I/O)."""
     from workbench.core.engine.build import connect
-    from workbench.core.images.programs import provision
-
     from workbench.core.errors import WorkbenchError
+    from workbench.core.images.programs import provision
 
     base = session.recipe.base if session.recipe is not None else session.target.base_image
     commands = session.analysis.external_commands if session.analysis else ()

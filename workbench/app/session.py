@@ -19,9 +19,9 @@ from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trim
 if TYPE_CHECKING:
     from workbench.core.analysis.scripts import ScriptAnalysis
     from workbench.core.images.whole import ImageEstimate
-    from workbench.core.sizes.estimate import Estimate
     from workbench.core.project import Project
     from workbench.core.recipe.recipe import Recipe
+    from workbench.core.sizes.estimate import Estimate
     from workbench.core.sizes.model import SizeModel
     from workbench.core.sizes.target import Target
 

@@ -138,6 +138,7 @@ class BuildScreen(WorkbenchScreen):
     def _run(self, session, request: BuildRequest, cancel: threading.Event) -> None:
         """Plan and build off the UI thread; events reach the screen in ~50 ms batches."""
         outcome, error = None, None
+
         def post(items: list) -> None:
             self.post_message(BuildEvents(items))
 
