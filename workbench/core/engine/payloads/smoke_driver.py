@@ -218,6 +218,10 @@ def dummy(name: str) -> str:
         )
     if "group" in low or low == "rg":
         return fake.GROUP
+    numbers = {"port": "443", "priority": "100"}
+    for word in (*numbers, "count", "size", "number", "timeout", "days", "capacity", "index"):
+        if low.endswith(word):
+            return numbers.get(word, "1")
     if "location" in low or "region" in low:
         return fake.LOCATION
     if low.endswith("url") or low.endswith("uri"):
