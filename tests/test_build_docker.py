@@ -244,4 +244,6 @@ def test_network_script_with_all_trims_passes_smoke(tmp_path, docker_client, bas
     # each call also ran against the fake Azure (past a fake login), and nothing left
     assert all(c["tiers"]["run"]["ok"] for c in out["smoke"]["commands"]), out["smoke"]
     assert out["smoke"]["fake"]["escapes"] == []
+    # the script never logs in (its pipeline does) and prune-modules dropped `profile`: said
+    assert any("the login was seeded" in n for n in out["smoke"]["notes"])
     assert abs(out["comparison"]["difference_ratio"]) <= 0.03
