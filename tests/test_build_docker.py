@@ -272,5 +272,8 @@ def test_network_script_with_all_trims_passes_smoke(tmp_path, docker_client, bas
     # each call also ran against the fake Azure (past a fake login), and nothing left
     assert all(c["tiers"]["run"]["ok"] for c in out["smoke"]["commands"]), out["smoke"]
     assert out["smoke"]["fake"]["escapes"] == []
+    # the script never logs in (its pipeline does): the image keeps its own login, so the run
+    # tier logs in for real instead of seeding the login files
+    assert not any("the login was seeded" in n for n in out["smoke"]["notes"])
     assert abs(out["comparison"]["difference_ratio"]) <= 0.01
     assert 0 < out["python_layer_bytes"] <= 75_000_000  # the size floor (issue 15)

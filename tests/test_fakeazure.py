@@ -134,6 +134,7 @@ def test_placeholders_get_values_the_fake_accepts():
     assert smoke_driver.fill(args)[3] == fakeazure.SUBSCRIPTION
     assert smoke_driver.fill(args)[5] == fakeazure.GROUP
     assert smoke_driver.dummy("AZURE_CLIENT_ID") == fakeazure.CLIENT
+    assert smoke_driver.dummy("priority") == "100" and smoke_driver.dummy("port") == "443"
     assert smoke_driver.dummy("disk_id").startswith(f"/subscriptions/{fakeazure.SUBSCRIPTION}/")
     token_file = smoke_driver.dummy("AZURE_FEDERATED_TOKEN_FILE")
     with open(token_file) as handle:

@@ -64,6 +64,12 @@ AZ_ENV = {
 HIDE_ROOT = "/tmp/workbench-probe-hidden"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECRET = "workbench-fake-secret"
+RESOURCE_HINTS = (
+    ("disk", "Microsoft.Compute/disks"),
+    ("vm", "Microsoft.Compute/virtualMachines"),
+    ("storage", "Microsoft.Storage/storageAccounts"),
+    ("vault", "Microsoft.KeyVault/vaults"),
+)
 
 
 def az_interpreter(az: str) -> str:
@@ -211,13 +217,20 @@ def dummy(name: str) -> str:
         return path
     if low.endswith("id") and name.isupper():
         return fake.CLIENT
-    if low.endswith("id"):
+    if low.endswith("id"):  # a resource id, of the type the name hints at
+        kind = next(
+            (t for hint, t in RESOURCE_HINTS if hint in low), "Microsoft.Network/virtualNetworks"
+        )
         return (
             f"/subscriptions/{fake.SUBSCRIPTION}/resourceGroups/{fake.GROUP}"
-            f"/providers/Microsoft.Compute/disks/wb-{re.sub(r'[^a-z0-9]', '', low)[:20]}"
+            f"/providers/{kind}/wb-{re.sub(r'[^a-z0-9]', '', low)[:20]}"
         )
     if "group" in low or low == "rg":
         return fake.GROUP
+    numbers = {"port": "443", "priority": "100"}
+    for word in (*numbers, "count", "size", "number", "timeout", "days", "capacity", "index"):
+        if low.endswith(word):
+            return numbers.get(word, "1")
     if "location" in low or "region" in low:
         return fake.LOCATION
     if low.endswith("url") or low.endswith("uri"):
