@@ -41,6 +41,10 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     session = Session(project)
     if project.analysis is not None:
         session.notes.extend(project.analysis.errors)
+    if not offline:  # strip-binaries' per-file savings for wheels the snapshot did not measure
+        from workbench.core.sizes.strip import measure_unknown
+
+        session.notes.extend(measure_unknown(project.model))
     apply_project(session, project)
     if project.recipe is not None:
         _apply_recipe(session, project.recipe)
@@ -68,12 +72,14 @@ def _apply_recipe(session: Session, recipe: Recipe) -> None:
     session.install_mode = recipe.mode
     session.compile = "no-compile" not in recipe.trims
     session.trims = set(recipe.trims) - {"no-compile"}
+    session.dropped = dict(recipe.dropped)
 
 
 def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.core.analysis.runtime import guess_runtime_packages
+    from workbench.core.defaults import DEFAULT_BASE_IMAGE
     from workbench.core.recipe.recipe import Package, Recipe
     from workbench.core.trims.registry import ordered
 
@@ -82,7 +88,8 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     if recipe is None:
         target = session.target
         recipe = Recipe(
-            base=target.base_image,
+            base=target.base_image or DEFAULT_BASE_IMAGE,
+            family=session.family,
             azure_cli=session.model.azure_cli_version,
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
@@ -93,7 +100,12 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     first = session.always_installed
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
+    if session.target.base_image and session.target.base_image != recipe.base:
+        recipe.base, recipe.family = session.target.base_image, session.family
+    recipe.target = _target_override(session, recipe)
+    recipe.azure_cli = session.model.azure_cli_version
     recipe.mode = session.install_mode
+    recipe.dropped = {n: why for n, why in session.dropped.items() if n not in wanted}
     recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))
@@ -106,11 +118,160 @@ def session_project(session: Session) -> Project:
     return session.project.with_recipe(session_recipe(session))
 
 
-def save_session(session: Session, path: Path | None = None) -> Path:
+def _target_override(session: Session, recipe: Recipe):
+    """The recipe's ``[target]``: the hand-set overrides, else what the base's name cannot tell
+    (a probed company base), else nothing."""
+    from dataclasses import replace
+
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.recipe.recipe import TargetOverride
+
+    t = session.target
+    probed = TargetOverride(t.python, t.libc, t.libc_version, t.arch)
+    bare = replace(recipe, target=TargetOverride())
+    try:
+        named = bare.target_of()
+    except WorkbenchError:
+        return probed
+    if session.overrides or named != t:
+        return TargetOverride(
+            **{k: getattr(probed, k) for k in ("python", "libc", "arch") if k in session.overrides}
+        )
+    return recipe.target
+
+
+def official_bases() -> list[str]:
+    """The official Python images the target picker offers for the supported versions."""
+    from workbench.core.sizes.venv_seed import supported_pythons
+
+    return [
+        f"python:{v}-{flavour}"
+        for v in supported_pythons()
+        for flavour in ("alpine", "slim-bookworm", "slim-trixie")
+    ]
+
+
+def engine_bases(limit: int = 30) -> list[tuple[str, str]]:
+    """``(image, description)`` of the engine's tagged images that have a Python (probed in a
+    throw-away container, cached by image id); [] without an engine. Worker threads only."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.images.compare import engine_or_none
+    from workbench.core.images.probe import probe_image
+
+    client = engine_or_none()
+    if client is None:
+        return []
+    out = []
+    tags = [t for image in client.images.list() for t in image.tags if "<none>" not in t]
+    for tag in sorted(tags)[:limit]:
+        try:
+            out.append((tag, probe_image(client, tag).describe()))
+        except WorkbenchError:
+            continue  # no python3 in it: not a base for azure-cli
+    return out
+
+
+def retarget_session(
+    session: Session, choice: dict, *, offline: bool = False, progress=None
+) -> Session:
+    """A new session with the same choices on another target: ``choice`` has ``base`` and
+    optional ``python``/``libc``/``arch`` overrides and ``azure_cli``. Worker threads only;
+    ``session`` is a snapshot. Raises one line (the live session stays) when the target's
+    size data needs the index and it cannot be read."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.images.compare import engine_or_none, target_for
+
+    overrides = {k: choice[k] for k in ("python", "libc", "arch") if choice.get(k)}
+    base = choice.get("base") or session.target.base_image
+    try:
+        target = target_for(base, **overrides)
+    except WorkbenchError:  # a name that tells nothing: probe the image on the engine
+        target = target_for(base, engine_or_none(), **overrides)
+    version = choice.get("azure_cli") or session.model.azure_cli_version
+    if version != session.model.azure_cli_version and progress:  # knowledge built, then cached
+        progress(0, 0, f"azure-cli {version}: reading its command modules")
+    project = session.project.retarget(
+        target, version, extra=sorted(session.checked), progress=progress
+    )
+    model = project.model
+    new = Session(project, name=session.name)
+    new.pins, new.install_mode = dict(session.pins), session.install_mode
+    new.compile, new.trims, new.overrides = session.compile, set(session.trims), overrides
+    new.family = _probed_family(base)
+    if project.analysis is not session.project.analysis:  # another azure-cli version
+        if project.analysis is not None:
+            new.notes.extend(project.analysis.errors)
+        apply_project(new, project)
+    else:
+        new.needed = dict(session.needed)
+    new.checked = {n for n in session.checked | set(new.checked) if n in model.dists}
+    new.checked -= set(new.always_installed)
+    new.dirty = True
+    new.trim_savings(new.estimate())  # warms the estimate caches off the UI thread
+    return new
+
+
+def _probed_family(base: str) -> str | None:
+    """The OS family of a base whose name does not tell it, from a probe (None if named)."""
+    from workbench.core.images.compare import engine_or_none
+    from workbench.core.images.probe import probe_image
+    from workbench.core.recipe.recipe import family_of
+
+    if family_of(base) is not None:
+        return None
+    client = engine_or_none()
+    return probe_image(client, base).family if client is not None else None
+
+
+def estimate_whole_image(session: Session, *, offline: bool = False):
+    """The whole-image estimate (base + OS + Python) of the session's target and choices.
+    Worker threads only; raises one line when the base can be neither inspected nor read."""
+    from workbench.core.images.compare import engine_or_none
+    from workbench.core.images.whole import estimate_image
+
+    recipe = session_recipe(session, Path.cwd() / RECIPE_FILE)
+    estimate = session.estimate()
+    return estimate_image(
+        recipe,
+        session.total_bytes(estimate),
+        estimate.no_wheel,
+        client=engine_or_none(),
+        offline=offline,
+    )
+
+
+def compare_session_targets(session: Session, bases: list[str], *, offline: bool = False):
+    """The session's selection estimated on each of ``bases`` (rows, cheapest first marked by
+    the caller). Worker threads only."""
+    from workbench.core.images.compare import Selection, compare_targets, engine_or_none
+    from workbench.core.sizes.model import load_size_model
+
+    version = session.model.azure_cli_version
+    active = session.active_trims()
+    selection = Selection(
+        tuple(sorted(session.checked)),
+        version,
+        session.compile,
+        tuple(session._bound(tuple(active))),
+        tuple([*active, *([] if session.compile else ["no-compile"])]),
+        session.install_mode,
+        tuple(session_recipe(session, Path.cwd() / RECIPE_FILE).runtime_packages),
+    )
+    return compare_targets(
+        bases,
+        selection,
+        lambda t: load_size_model(t, version, offline=offline),
+        client=engine_or_none(),
+        offline=offline,
+    )
+
+
+def save_session(session: Session, path: Path | None = None, *, force: bool = False) -> Path:
     """Write the session's choices as a recipe: the loaded one keeps its comments; a file
-    already there is kept as ``<name>.bak``; the write is atomic."""
+    already there is kept as ``<name>.bak``; the write is atomic. A recipe changed on disk
+    since it was opened raises ``ChangedOnDisk`` unless ``force``."""
     recipe = session_recipe(session, path)
-    saved = recipe.save(recipe.path)
+    saved = recipe.save(recipe.path, force=force)
     session.project = session.project.with_recipe(recipe)
     session.name = str(saved)
     session.dirty = False
@@ -139,12 +300,6 @@ def last_build(recipe: Recipe) -> dict | None:
     return built[-1] if built else None
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the user."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 @dataclass(frozen=True)
 class CommandRow:
     """One ``az`` call with the command modules and SDK distributions it needs."""
@@ -166,7 +321,8 @@ class ScriptsView:
 
 def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
     """Read the scripts and map each analysed call to its modules and packages (the static
-    load plan of that call alone). Worker threads only."""
+    load plan of that call alone, planned once per distinct command path). Worker threads
+    only."""
     from workbench.core.knowledge.load_plan import plan_load
     from workbench.core.knowledge.model import load_knowledge
 
@@ -178,13 +334,19 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
             texts[str(path)] = ""
     rows = []
     knowledge = load_knowledge(analysis.version) if analysis.knowledge_loaded else None
+    planned: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for command in analysis.commands:
         modules: tuple[str, ...] = ()
         packages: tuple[str, ...] = ()
         if knowledge is not None and command.path:
-            plan = plan_load(knowledge, [command.path])
-            modules = tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items())
-            packages = tuple(sorted(plan.dists))
+            key = tuple(command.path)
+            if key not in planned:
+                plan = plan_load(knowledge, [command.path])
+                planned[key] = (
+                    tuple(m if by is None else f"{m} ← {by}" for m, by in plan.modules.items()),
+                    tuple(sorted(plan.dists)),
+                )
+            modules, packages = planned[key]
         label = " ".join(("az", *command.path))
         rows.append(CommandRow(label, command.file, command.line, modules, packages))
     return ScriptsView(texts, tuple(rows))
@@ -198,6 +360,8 @@ def add_script(session: Session, text: str) -> Project:
 
     path = Path(text.strip()).expanduser()
     path = path if path.is_absolute() else Path.cwd() / path
+    if path.is_dir():
+        raise WorkbenchError(f"{text.strip()} is a directory; give a script's path")
     if not path.is_file():
         raise WorkbenchError(f"{text.strip() or 'nothing'}: no such file; give a script's path")
     if any(path.resolve() == Path(s).resolve() for s in session.scripts):

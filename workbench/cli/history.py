@@ -20,7 +20,10 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Print one line per build (or the records as JSON)."""
-    records = load_history(args.recipe)
+    problems: list[str] = []
+    records = load_history(args.recipe, problems)
+    for problem in problems:
+        print(f"workbench history: warning: {problem}", file=sys.stderr)
     if args.json:
         print_json(records)
         return 0

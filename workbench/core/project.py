@@ -116,7 +116,9 @@ class Project:
         refresh: bool = False,
         progress: Progress | None = None,
     ) -> Project:
-        analysis = _analyse(scripts, azure_cli)
+        observed = tuple(recipe.observed_paths) if recipe is not None else ()
+        search = (recipe.root,) if recipe is not None else ()
+        analysis = _analyse(scripts, azure_cli, observed, search)
         model = _size_model(target, azure_cli, packages, offline, refresh, progress)
         return cls(name, recipe, scripts, azure_cli, analysis, model, offline)
 
@@ -125,10 +127,12 @@ class Project:
         the edit leaves them valid (same scripts, version, target and packages known)."""
         scripts = tuple(recipe.root / s for s in recipe.scripts)
         same_scripts = [p.resolve() for p in scripts] == [p.resolve() for p in self.scripts]
-        if same_scripts and recipe.azure_cli == self.azure_cli:
+        observed = tuple(recipe.observed_paths)
+        same_observed = observed == (tuple(self.recipe.observed_paths) if self.recipe else ())
+        if same_scripts and same_observed and recipe.azure_cli == self.azure_cli:
             analysis = self.analysis
         else:
-            analysis = _analyse(scripts, recipe.azure_cli)
+            analysis = _analyse(scripts, recipe.azure_cli, observed, (recipe.root,))
         model = self.model
         names = [p.name for p in recipe.packages]
         target = recipe.target_of()
@@ -148,11 +152,33 @@ class Project:
             model=model,
         )
 
+    def retarget(
+        self,
+        target: Target,
+        azure_cli: str,
+        *,
+        extra: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> Project:
+        """This project on another target or azure-cli version: the size model for it (with
+        ``extra``, the packages chosen beyond the scripts' needs), the analysis anew only for
+        another version."""
+        analysis = self.analysis
+        if azure_cli != self.azure_cli:
+            observed = tuple(self.recipe.observed_paths) if self.recipe else ()
+            search = (self.recipe.root,) if self.recipe else ()
+            analysis = _analyse(self.scripts, azure_cli, observed, search)
+        model = _size_model(target, azure_cli, extra, self.offline, False, progress)
+        return replace(self, azure_cli=azure_cli, analysis=analysis, model=model)
+
     def with_scripts(self, scripts: Iterable[str | os.PathLike]) -> Project:
         """This project with other scripts (analysed anew; the size model is kept: what the
         analysis adds is part of azure-cli's closure)."""
         paths = tuple(Path(s) for s in scripts)
-        return replace(self, scripts=paths, analysis=_analyse(paths, self.azure_cli))
+        observed = tuple(self.recipe.observed_paths) if self.recipe else ()
+        search = (self.recipe.root,) if self.recipe else ()
+        analysis = _analyse(paths, self.azure_cli, observed, search)
+        return replace(self, scripts=paths, analysis=analysis)
 
     # ---- answers ----------------------------------------------------------------------
     @cached_property
@@ -245,6 +271,7 @@ class Project:
         return BuildPlan(
             dockerfile=built.dockerfile,
             files=dict(built.files),
+            buildargs=dict(built.build_args),
             calls=calls,
             paths=tuple(c.path for c in calls),
             imports=tuple(m for n in names if n not in (CLI, CORE) for m in self.import_names(n)),
@@ -254,6 +281,8 @@ class Project:
             recipe_digest=recipe.digest(),
             packages=dict(resolution.versions),
             settings=self.settings(),
+            scripts=tuple(str(s) for s in self.scripts),
+            azure_cli=self.azure_cli,
         )
 
     def settings(self) -> dict[str, str]:
@@ -288,9 +317,18 @@ class Project:
         return self.recipe
 
 
-def _analyse(scripts: tuple[Path, ...], azure_cli: str) -> ScriptAnalysis | None:
-    """The scripts' analysis (None without scripts); an unknown version is in its errors."""
-    return analyze([str(s) for s in scripts], azure_cli) if scripts else None
+def _analyse(
+    scripts: tuple[Path, ...],
+    azure_cli: str,
+    observed: tuple[str, ...] = (),
+    search: tuple[Path, ...] = (),
+) -> ScriptAnalysis | None:
+    """The scripts' analysis (None without scripts), with the paths a traced run observed;
+    sourced scripts are looked for beside each script and in ``search`` (the recipe's folder);
+    an unknown version is in its errors."""
+    if not scripts:
+        return None
+    return analyze([str(s) for s in scripts], azure_cli, search_dirs=search, observed=observed)
 
 
 def _size_model(

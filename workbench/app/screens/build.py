@@ -25,6 +25,7 @@ from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.screens.build_confirm import BuildConfirmModal
 from workbench.app.widgets.build_result import BuildResultPanel
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 LOG_LINES = 5000
 
@@ -32,11 +33,6 @@ LOG_LINES = 5000
 def _clock(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}:{seconds:02d}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 class BuildScreen(WorkbenchScreen):
@@ -156,7 +152,7 @@ class BuildScreen(WorkbenchScreen):
                     on_progress=batch.add,
                 )
             except Exception as exc:  # shown in place; the app keeps working
-                error = _one_line(exc)
+                error = one_line(exc)
         self.post_message(BuildFinished(outcome, error))
 
     # -- progress -----------------------------------------------------------------------
@@ -242,6 +238,9 @@ class BuildScreen(WorkbenchScreen):
                 self._notice(
                     f"Smoke test failed{': ' + smoke.error if smoke.error else ''}", "error"
                 )
+        if outcome.smoke is not None and outcome.smoke.probe and self.app.session is not None:
+            image = outcome.result.image_id if outcome.result else "the image"
+            self.app.session.note_probe(outcome.smoke.probe, image)
         self.query_one(BuildResultPanel).show_outcome(outcome, self._mode)
         self.query_one(Log).scroll_end(animate=False)
         self.app.build_finished.publish(outcome)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 if TYPE_CHECKING:
     from workbench.app.loader import ScriptsView
@@ -87,6 +88,7 @@ class ScriptsScreen(WorkbenchScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Analysing the scripts…", id="scripts-status")
+        yield Static(id="scripts-verdict")
         notice = Notice(id="notice")
         notice.display = False
         yield notice
@@ -123,7 +125,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
     def load_view(self, session) -> None:
         """Read the scripts and map each call to its modules and packages."""
-        from workbench.app.loader import one_line, scripts_view
+        from workbench.app.loader import scripts_view
 
         try:
             view = scripts_view(session.scripts, session.analysis)
@@ -188,6 +190,12 @@ class ScriptsScreen(WorkbenchScreen):
                 "   a: add a script",
             )
         )
+        hiding = bool(analysis.hiding)
+        self.query_one("#scripts-verdict", Static).update(
+            Content.assemble(
+                ("⚠ " if hiding else "✓ "), (analysis.verdict, "$warning" if hiding else "$success")
+            )
+        )
         notice = self.query_one(Notice)
         if analysis.errors:
             notice.show(" · ".join(analysis.errors), kind="error")
@@ -195,11 +203,13 @@ class ScriptsScreen(WorkbenchScreen):
             notice.display = False
 
     def _script_label(self, path: str) -> Content:
-        calls = sum(1 for c in self._analysis.commands if c.file == path)
-        readable = path in self._analysis.files
+        summary = next((s for s in self._analysis.scripts() if s.file == path), None)
+        if summary is None:
+            return Content.assemble(Path(path).name, ("  unreadable", "$error"))
         return Content.assemble(
             Path(path).name,
-            (f"  {calls} call(s)", "$text-muted") if readable else ("  unreadable", "$error"),
+            (f"  {summary.resolved} call(s) resolved", "$text-muted"),
+            (f", {summary.hiding} may hide calls", "$warning") if summary.hiding else "",
         )
 
     def _show_text(self) -> None:
@@ -273,7 +283,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-add")
     def analyse_with(self, session, text: str) -> None:
         """Analyse the session's scripts plus the one at ``text``."""
-        from workbench.app.loader import add_script, one_line
+        from workbench.app.loader import add_script
 
         try:
             project = add_script(session, text)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 from workbench.core import cache
 from workbench.core.defaults import DEFAULT_AZURE_CLI as EMBEDDED_VERSION
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import write_atomic
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
@@ -170,18 +169,9 @@ def read_data(path: Path) -> dict[str, Any]:
 
 
 def write_data(data: dict[str, Any], path: Path) -> None:
-    """Write compact gzipped JSON atomically (temp file + os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write compact gzipped JSON atomically (``files.write_atomic``)."""
     payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, gzip.compress(payload, mtime=0), mode=0o644)
 
 
 def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledge:

@@ -16,11 +16,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from packaging.pylock import PackageSdist, PackageWheel, Pylock, PylockValidationError
 from packaging.utils import canonicalize_name
 
 from workbench.core.errors import IndexUnreachable, WorkbenchError
-from workbench.core.http import ca_bundle
+from workbench.core.http import ca_bundle, client
 from workbench.core.sizes.target import Target
 
 UV_TIMEOUT = 300
@@ -66,7 +67,7 @@ def pip_index_url() -> str | None:
     return url
 
 
-def _uv_command(target: Target, binary_only: bool) -> list[str]:
+def _uv_command(target: Target, binary_only: bool, no_deps: bool = False) -> list[str]:
     command = [
         _uv_bin(),
         "pip",
@@ -86,20 +87,24 @@ def _uv_command(target: Target, binary_only: bool) -> list[str]:
     ]
     if binary_only:
         command += ["--only-binary", ":all:"]
+    if no_deps:
+        command.append("--no-deps")
     index = pip_index_url()
     if index and not (os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")):
         command += ["--default-index", index]
     return command
 
 
-def _run_uv(requirements: list[str], target: Target, binary_only: bool) -> str:
+def _run_uv(
+    requirements: list[str], target: Target, binary_only: bool, no_deps: bool = False
+) -> str:
     env = dict(os.environ)
     bundle = ca_bundle()
     if bundle and not env.get("SSL_CERT_FILE"):
         env["SSL_CERT_FILE"] = bundle
     try:
         done = subprocess.run(
-            _uv_command(target, binary_only),
+            _uv_command(target, binary_only, no_deps),
             input="\n".join(requirements) + "\n",
             capture_output=True,
             text=True,
@@ -130,6 +135,17 @@ def _explain(stderr: str, requirements: list[str], known: list[str]) -> Workbenc
         close = difflib.get_close_matches(canonicalize_name(name), known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; check the spelling"
         return WorkbenchError(f"unknown package {name!r}: not on the package index{hint}")
+    absent = re.search(r"Because there is no version of ([\w.\-\[\]]+)==([^\s,]+)", stderr)
+    if absent:
+        name, version = absent.groups()
+        if not _index_lists(name):
+            return IndexUnreachable(
+                f"the package index lists no {name} at all: it is not answering as an index "
+                "(a captive portal or proxy login?); check your network or pip/uv index settings"
+            )
+        return WorkbenchError(
+            f"{name} {version} is not on the package index; pick a released version"
+        )
     causes = re.findall(r"(?:cause: |^\s+)(Because .*|And because .*)", stderr, re.M)
     if "No solution found" in stderr and causes:
         text = " ".join(c.strip() for c in causes)
@@ -142,19 +158,36 @@ def _explain(stderr: str, requirements: list[str], known: list[str]) -> Workbenc
     return WorkbenchError(f"resolution failed: {last}", exit_code=1)
 
 
-def resolve(requirements: list[str], target: Target, known: list[str] = ()) -> list[ResolvedDist]:
-    """Pin ``requirements`` (PEP 508 strings) for ``target``; one file per distribution.
+def _index_lists(name: str) -> bool:
+    """Whether the configured index's page for ``name`` links any of its files (True when
+    the index is uv's default or cannot be asked: then the version is what is missing)."""
+    index = os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL") or pip_index_url()
+    if not index:
+        return True
+    try:
+        page = client().get(f"{index.rstrip('/')}/{canonicalize_name(name)}/")
+    except httpx.HTTPError:
+        return True
+    wanted = canonicalize_name(name).replace("-", "_")
+    return wanted in page.text.lower().replace("-", "_")
+
+
+def resolve(
+    requirements: list[str], target: Target, known: list[str] = (), *, no_deps: bool = False
+) -> list[ResolvedDist]:
+    """Pin ``requirements`` (PEP 508 strings) for ``target``; one file per distribution
+    (``no_deps``: the requirements alone, not their dependencies).
 
     Binary wheels only; a package with no wheel for the target is resolved from its sdist
     instead and reported with ``is_wheel=False`` (the image will need build deps for it).
     """
     try:
-        text = _run_uv(requirements, target, binary_only=True)
+        text = _run_uv(requirements, target, binary_only=True, no_deps=no_deps)
     except _UvFailure as failure:
         if "no usable wheels" not in failure.stderr:
             raise _explain(failure.stderr, requirements, list(known)) from None
         try:
-            text = _run_uv(requirements, target, binary_only=False)
+            text = _run_uv(requirements, target, binary_only=False, no_deps=no_deps)
         except _UvFailure as again:
             raise _explain(again.stderr, requirements, list(known)) from None
     return select_files(text, target)
