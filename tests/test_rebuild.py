@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.test_dockerfile import ALL, instructions, make_recipe, render
 from workbench.core.engine.build import BuildResult
-from workbench.core.engine.rebuild import estimate_rebuilds, measured_seconds
+from workbench.core.engine.rebuild import estimate_rebuilds, measured_seconds, mode_note
 
 
 def result_for(dockerfile: str, seconds: dict[str, float] | None = None, cached=()) -> BuildResult:
@@ -45,3 +45,9 @@ def test_single_stage_build_tells_its_own_rebuild_only(tmp_path):
     estimate = estimate_rebuilds(result_for(text, {"RUN": 20.0}))
     assert estimate.trim_toggle_s is None and estimate.package_added_s is None
     assert estimate.single_stage_s == 20.0 + 4  # the RUN, then ENV, COPY, WORKDIR, LABEL
+
+
+def test_mode_note_says_single_stage_modes_cannot_reuse_layers():
+    assert "any change reruns the one install RUN" in mode_note("venv")
+    assert "any change reruns the one install RUN" in mode_note("system")
+    assert "trim toggle reruns only the trim layer" in mode_note("multistage")

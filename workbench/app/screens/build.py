@@ -81,7 +81,12 @@ class BuildScreen(WorkbenchScreen):
 
     def show_session(self, session) -> None:
         if not self.building:
-            self._status(f"Press b to build {recipe_path(session).name} on the Docker engine.")
+            from workbench.core.engine.rebuild import mode_note
+
+            self._status(
+                f"Press b to build {recipe_path(session).name} on the Docker engine.\n"
+                f"{mode_note(session.install_mode)}"
+            )
 
     def show_load_error(self, error: str) -> None:
         self._notice(f"Could not open the session: {error}", "error")

@@ -22,6 +22,16 @@ SINGLE_STAGE_WHY = (
 )
 
 
+def mode_note(mode: str) -> str:
+    """One line on what a rebuild after a change costs in ``mode`` (before any build)."""
+    if mode == "multistage":
+        return "Mode multistage: a trim toggle reruns only the trim layer and the final copy."
+    return (
+        f"Mode {mode}: any change reruns the one install RUN (split, it would keep deleted "
+        "files); multistage reuses cached layers."
+    )
+
+
 @dataclass(frozen=True)
 class RebuildEstimate:
     """Seconds a rebuild is expected to take after one change (None: not measured)."""
