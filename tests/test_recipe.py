@@ -9,6 +9,7 @@ import pytest
 from workbench.cli import init as init_cli
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import Package, Recipe, family_of
+from workbench.core.trims.registry import all_trims
 
 TEXT = """\
 # my team's az image
@@ -174,7 +175,8 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     assert run_init([*argv, "--mode", "system", "--base", "debian:bookworm", "-o", str(out)]) == 0
     r = Recipe.load(out)
     assert r.scripts == ["../job.sh"] and r.runtime_packages == ["jq"]
-    assert r.trims == ["no-compile", "prune-modules", "prune-aaz", "trim-api-versions"]
+    assert r.trims == all_trims(system=True)  # system mode: pip (and its RECORDs) stay
+    assert not {"drop-pip", "drop-records", "sourceless"} & set(r.trims)
     assert (out.parent / "workbench.toml.bak").read_text() == "# old\n"
 
 
