@@ -6,8 +6,9 @@ renderer of ``--reference`` (default: the last commit with the single-RUN builde
 out with ``git archive`` into a temp dir) and with this tree's renderer, each through the same
 scenarios: a first build (no cache), a rebuild with nothing changed, a trim toggled off, one
 package added, one pin changed. Every scenario starts from the first build's recipe, so it
-measures what a tuning session pays for one change. Both renderers build ``FROM`` a per-run
-copy of the base (one LABEL layer, same bytes), so no cache of an earlier run is reused.
+measures what a tuning session pays for one change. The renderers take turns scenario by
+scenario (so both meet the same machine load), each ``FROM`` its own per-run copy of the base
+(one LABEL layer, same bytes): no step of an earlier run or of the other renderer is reused.
 
 Prints one table: wall time and steps reused per scenario for both renderers, the ratio, the
 issue's targets and figures, and the final image bytes of both first builds.
@@ -97,7 +98,29 @@ def build(files: dict[str, Path], base: str, tag: str, nocache: bool, client) ->
             result = event
     seconds = time.monotonic() - started
     size = client.images.get(result.image_id).attrs["Size"]
-    return {"s": seconds, "steps": steps, "reused": result.cached_steps, "bytes": size}
+    timed = [(t, " ".join(text.split())[:60]) for _, text, t, _ in result.steps() if t]
+    return {
+        "s": seconds,
+        "steps": steps,
+        "reused": result.cached_steps,
+        "bytes": size,
+        "slowest": sorted(timed, reverse=True)[:3],
+    }
+
+
+def _slowest(figure: dict) -> str:
+    """The build's wall time and its three slowest steps, for the log."""
+    steps = "; ".join(f"{t:.1f} s {text}" for t, text in figure["slowest"])
+    return f"{figure['s']:.1f} s ({steps})"
+
+
+def _untag(client, tags: list[str]) -> None:
+    """Remove the run's tags; one that something else still uses stays, said in one line."""
+    for tag in reversed(tags):
+        try:
+            client.images.remove(tag, noprune=True)
+        except Exception as exc:  # e.g. a container someone started from it
+            print(f"left {tag} tagged: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
 
 
 def reference_tree(rev: str, into: Path) -> Path:
@@ -128,29 +151,24 @@ def main() -> int:
             capture_output=True,
         )
         recipe = (work / "r.toml").read_text()
-        base = f"{args.tag_prefix}-base:{run}"
-        client.images.build(
-            fileobj=io.BytesIO(f"FROM {BASE}\nLABEL dev.workbench.bench.run={run}\n".encode()),
-            tag=base,
-            rm=True,
-        )
         trees = {"today": reference_tree(args.reference, work / "reference"), "layered": None}
-        figures: dict[str, list[dict]] = {}
-        try:
-            for name, tree in trees.items():
-                figures[name] = []
-                for i, (label, change, nocache, _, _) in enumerate(SCENARIOS):
+        bases = {name: f"{args.tag_prefix}-base:{run}-{name}" for name in trees}
+        for name, base in bases.items():  # one each: no step of one renderer is the other's
+            label = f"LABEL dev.workbench.bench.run={run}-{name}"
+            client.images.build(fileobj=io.BytesIO(f"FROM {BASE}\n{label}\n".encode()), tag=base)
+        figures: dict[str, list[dict]] = {name: [] for name in trees}
+        made = list(bases.values())
+        try:  # scenario by scenario, both renderers in turn: they meet the same machine load
+            for i, (label, change, nocache, _, _) in enumerate(SCENARIOS):
+                for name, tree in trees.items():
                     path = work / f"{name}-{i}.toml"
                     path.write_text(edit(recipe, change))
                     files = render(tree, path, work / f"ctx-{name}-{i}")
-                    tag = f"{args.tag_prefix}-{name}:{run}-{i}"
-                    figures[name].append(build(files, base, tag, nocache, client))
-                    print(f"{name}: {label}: {figures[name][-1]['s']:.1f} s", file=sys.stderr)
+                    made.append(f"{args.tag_prefix}-{name}:{run}-{i}")
+                    figures[name].append(build(files, bases[name], made[-1], nocache, client))
+                    print(f"{name}: {label}: {_slowest(figures[name][-1])}", file=sys.stderr)
         finally:
-            for name, rows in figures.items():
-                for i in range(len(rows)):
-                    client.images.remove(f"{args.tag_prefix}-{name}:{run}-{i}", noprune=True)
-            client.images.remove(base, noprune=True)
+            _untag(client, made)
     rows = []
     for i, (label, _, _, target, issue) in enumerate(SCENARIOS):
         old, new = figures["today"][i], figures["layered"][i]

@@ -5,16 +5,14 @@ test with and without trims (network: pip inside the build)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import workbench as _workbench
 from workbench.cli import main
 from workbench.core.engine.build import StepStarted
 from workbench.core.engine.history import load_history
@@ -104,17 +102,6 @@ def test_engine_down_is_one_line_and_recorded(tmp_path, monkeypatch, capsys):
 
 
 # ---- acceptance: the blog post's recipe, real pip inside the build --------------------
-
-
-def _workbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 @pytest.fixture(scope="module")
@@ -282,5 +269,8 @@ def test_network_script_with_all_trims_passes_smoke(tmp_path, docker_client, bas
     paths = {c["path"] for c in out["smoke"]["commands"]}
     assert {"network vnet subnet create", "network nsg rule create"} <= paths
     assert out["smoke"]["passed"] and all(c["ok"] for c in out["smoke"]["commands"])
+    # each call also ran against the fake Azure (past a fake login), and nothing left
+    assert all(c["tiers"]["run"]["ok"] for c in out["smoke"]["commands"]), out["smoke"]
+    assert out["smoke"]["fake"]["escapes"] == []
     assert abs(out["comparison"]["difference_ratio"]) <= 0.01
     assert 0 < out["python_layer_bytes"] <= 75_000_000  # the size floor (issue 15)

@@ -57,7 +57,8 @@ def make_recipe(tmp_path: Path, **changes) -> Recipe:
 
 
 def render(recipe: Recipe, resolution: Resolution = RESOLUTION) -> BuildContext:
-    return build_context(recipe, resolution, CONTEXT)
+    """The recipe rendered as a project does: the analysis's context with ``[keep]`` merged."""
+    return build_context(recipe, resolution, CONTEXT.merged(recipe.keep.context()))
 
 
 def check_golden(name: str, text: str) -> None:
@@ -128,7 +129,7 @@ def lint(ctx: BuildContext) -> list[str]:
         if stage == last and "pip-ca" in args:
             problems.append("pip CA reaches the final stage")
         if keyword == "COPY" and "--from" not in args:
-            for src in args.split()[:-1]:
+            for src in json.loads(args)[:-1]:
                 if src not in ctx.files:
                     problems.append(f"COPY source {src} missing from the build context")
     return problems
@@ -244,7 +245,8 @@ def builder_runs(ctx: BuildContext) -> list[str]:
     out = []
     for stage, keyword, args in instructions(ctx.dockerfile):
         if stage == 0 and keyword != "FROM":
-            copied = [ctx.files[a] for a in args.split()[:-1] if keyword == "COPY"]
+            sources = json.loads(args)[:-1] if keyword == "COPY" else []  # the JSON form
+            copied = [ctx.files[a] for a in sources]
             out.append(f"{keyword} {args} {copied!r}")
     return out
 
@@ -261,7 +263,7 @@ def test_a_trim_or_keep_change_touches_only_the_trim_layer(tmp_path, change):
     before = builder_runs(render(make_recipe(tmp_path, mode="multistage", trims=ALL)))
     after = builder_runs(render(make_recipe(tmp_path, mode="multistage", **change)))
     same = next(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
-    assert before[same].startswith("COPY workbench-build/trim.py workbench-build/trim.json")
+    assert before[same].startswith('COPY ["workbench-build/trim.py", "workbench-build/trim.json"')
     assert same == len(before) - 2  # the COPY of trim.py/trim.json, then the trim RUN
 
 

@@ -161,5 +161,8 @@ def test_chunked_body_decoding():
     body = io.BufferedReader(ChunkedBody(io.BufferedReader(io.BytesIO(wire))), 1 << 16)
     assert body.read() == payload
     cut = io.BufferedReader(ChunkedBody(io.BufferedReader(io.BytesIO(wire[:9000]))))
-    with pytest.raises(EOFError):
+    with pytest.raises(WorkbenchError, match="export broke off .*closed the export stream early"):
         cut.read()
+    bad = b"zz\r\n" + wire
+    with pytest.raises(WorkbenchError, match="bad chunk header"):
+        io.BufferedReader(ChunkedBody(io.BufferedReader(io.BytesIO(bad)))).read()

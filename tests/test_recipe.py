@@ -172,12 +172,18 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     out.parent.mkdir()
     out.write_text("# old\n")
     argv = ["--script", str(tmp_path / "job.sh"), "--package", "azure-mgmt-compute"]
-    assert run_init([*argv, "--mode", "system", "--base", "debian:bookworm", "-o", str(out)]) == 0
+    argv += ["--mode", "system", "--base", "debian:bookworm", "-o", str(out)]
+    with pytest.raises(WorkbenchError, match="already exists; pass --force"):
+        run_init(argv)
+    assert out.read_text() == "# old\n"
+    assert run_init([*argv, "--force"]) == 0
     r = Recipe.load(out)
     assert r.scripts == ["../job.sh"] and r.runtime_packages == ["jq"]
-    assert r.trims == all_trims(system=True)  # system mode: pip (and its RECORDs) stay
-    assert not {"drop-pip", "drop-records", "sourceless"} & set(r.trims)
+    assert r.trims == all_trims(system=True)  # every trim a system install allows
     assert (out.parent / "workbench.toml.bak").read_text() == "# old\n"
+    assert run_init([*argv, "--force", "--mode", "venv"]) == 0  # twice: nothing is lost
+    assert (out.parent / "workbench.toml.bak.1").read_text() == "# old\n"
+    assert 'mode = "system"' in (out.parent / "workbench.toml.bak").read_text()
 
 
 def test_init_rejects_missing_scripts_and_empty_selections(tmp_path):

@@ -15,9 +15,9 @@ import markupsafe
 import pygments
 import pytest
 
+from tests.support.contexts import scripts_context
 from tests.test_trims import listing, make_tree, write_script
 from workbench.core import cache
-from workbench.core.analysis.trim_context import trim_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes import strip
 from workbench.core.sizes.layout import pyc_bytes
@@ -99,7 +99,7 @@ def test_prune_command_files_keeps_what_the_plan_reaches():
 
 
 def test_blog_sample_context_lists_reached_files_and_keep_table_keeps_modules_whole():
-    ctx = trim_context([ROOT / "sample-scripts" / "tag-disks.sh"])
+    ctx = scripts_context([ROOT / "sample-scripts" / "tag-disks.sh"])
     assert set(ctx.module_files) == set(ctx.modules)
     assert {"__init__.py", "_params.py", "commands.py", "_help.py"} <= ctx.module_files["vm"]
     assert "custom.py" not in ctx.module_files["vm"]  # disk list is AAZ code

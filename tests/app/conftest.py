@@ -10,6 +10,7 @@ import pytest
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.session import Session
+from workbench.core.project import Project
 from workbench.core.sizes.model import Dist, SizeModel
 from workbench.core.sizes.target import Target
 
@@ -69,17 +70,22 @@ def sample_model() -> SizeModel:
 
 def sample_session() -> Session:
     """The sample model with two script-needed packages checked."""
-    return Session(
-        name="sample.toml",
-        model=sample_model(),
-        needed=dict(NEEDED),
-        checked=set(NEEDED),
-    )
+    project = Project("sample.toml", None, (), "2.91.0", None, sample_model())
+    return Session(project, needed=dict(NEEDED), checked=set(NEEDED))
 
 
 def sample_opener(recipe=None, *, offline=False, progress=None) -> Session:
     """An ``opener`` for ``WorkbenchApp`` that returns the sample session."""
     return sample_session()
+
+
+def no_image(session, *, offline=False):
+    """An ``imager`` for app tests: the sample's base is on no engine or loopback registry,
+    so the whole image is unknown (the header says so); tests/app/test_app_target.py uses
+    the real one."""
+    from workbench.core.errors import WorkbenchError
+
+    raise WorkbenchError(f"base image {session.target.base_image} is not on the engine")
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +103,7 @@ def make_app():
     def make(**kwargs) -> WorkbenchApp:
         kwargs.setdefault("theme", "workbench-dark")
         kwargs.setdefault("opener", sample_opener)
+        kwargs.setdefault("imager", no_image)
         return WorkbenchApp(**kwargs)
 
     return make

@@ -34,14 +34,15 @@ def _dist(name: str, code: str) -> dict[str, str]:
     }
 
 
-async def _build_with_probe(pilot, tag: str = "") -> None:
-    """Press b on the Build screen, set the tag, tick the probe, confirm, wait for the result."""
+async def _build_with_probe(pilot, tag: str = "", box: str = "probe") -> None:
+    """Press b on the Build screen, set the tag, tick the probe (or another ``box`` of the
+    confirmation), confirm, wait for the result."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.press("4", "b")
     await pilot.pause()
     pilot.app.screen.query_one("#tag").value = tag
-    pilot.app.screen.query_one("#probe").value = True
+    pilot.app.screen.query_one(f"#{box}").value = True
     await pilot.press("enter")
     deadline = time.monotonic() + 120
     while pilot.app.building or not pilot.app.screen.query_one("#build-result").display:

@@ -23,7 +23,7 @@ RUN : \
         semver==3.0.4
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

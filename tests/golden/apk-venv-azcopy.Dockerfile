@@ -10,7 +10,7 @@ FROM python:3.12-alpine
 
 # Build inputs: the generated trim script, its plan (trims and context); removed by the RUN below (a
 # few KB stay in this layer).
-COPY workbench-build/trim.py workbench-build/trim.json /tmp/workbench/
+COPY ["workbench-build/trim.py", "workbench-build/trim.json", "/tmp/workbench/"]
 
 # One RUN for OS packages, install, trims and cleanup: whatever it deletes never lands in a layer,
 # so the image has no wasted bytes from this step. (This is why a single-stage image cannot reuse
@@ -41,7 +41,7 @@ ENV PATH="/opt/az/bin:/opt/azcopy:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

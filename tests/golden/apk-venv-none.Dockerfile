@@ -27,7 +27,7 @@ RUN : \
 ENV PATH="/opt/az/bin:${PATH}"
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

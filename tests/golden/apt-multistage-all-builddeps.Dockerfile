@@ -62,7 +62,7 @@ RUN : \
         semver==3.0.4
 
 # Build inputs: the generated trim script, its plan (trims and context).
-COPY workbench-build/trim.py workbench-build/trim.json /tmp/workbench/
+COPY ["workbench-build/trim.py", "workbench-build/trim.json", "/tmp/workbench/"]
 
 # Trims: the script and trim.json (the trims and what they keep) are COPYed just before, so toggling
 # a trim or editing [keep] redoes this layer only.
@@ -87,7 +87,7 @@ ENV PATH="/opt/az/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

@@ -26,7 +26,7 @@ RUN : \
     && rm -rf /var/lib/apt/lists/*
 
 # The scripts this image exists to run.
-COPY tag-disks.sh /scripts/
+COPY ["tag-disks.sh", "/scripts/"]
 WORKDIR /scripts
 
 # OCI labels; the recipe hash ties this image to the recipe that made it.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -15,7 +17,18 @@ from textual.signal import Signal
 
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
-from workbench.app.messages import LoadProgress, Saved, SessionLoaded, WorkFailed
+from workbench.app.messages import (
+    BasesFound,
+    ImageEstimated,
+    LoadProgress,
+    Retargeted,
+    SaveConflict,
+    Saved,
+    SessionLoaded,
+    TargetsCompared,
+    VersionsFound,
+    WorkFailed,
+)
 from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
@@ -29,6 +42,13 @@ from workbench.app.session import Session
 from workbench.app.settings import load_settings, save_setting
 from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
+from workbench.core.errors import WorkbenchError
+from workbench.core.files import ChangedOnDisk, one_line
+
+if TYPE_CHECKING:
+    from workbench.core.engine.pipeline import BuildOutcome
+
+VERSIONS_SHOWN = 15  # newest azure-cli versions the target picker lists
 
 
 class WorkbenchApp(App):
@@ -62,20 +82,25 @@ class WorkbenchApp(App):
         offline: bool = False,
         opener: Callable[..., Session] = open_session,
         builder: Callable = real_build,
+        imager: Callable | None = None,
     ) -> None:
         """``opener(recipe, offline=, progress=)`` loads the session in a worker thread;
-        ``builder(session, request, offline=, cancel=, on_event=, on_progress=)`` builds it
+        ``builder(session, request, cancel=, on_event=, on_progress=)`` builds it
         (the Build screen's worker) and returns the core ``BuildOutcome``."""
         super().__init__()
         self.recipe_path = recipe
         self.offline = offline
         self._opener = opener
         self.builder = builder
+        self._imager = imager  # (session, offline=) -> ImageEstimate; default: the core's
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
-        self.session_changed: Signal[object] = Signal(self, "session-changed")
-        self.build_finished: Signal[object] = Signal(self, "build-finished")
+        self.crash: str | None = None  # the one line an unhandled error leaves on stderr
+        self.image_error: str | None = None
+        self.last_retarget_s: float | None = None
+        self.session_changed: Signal[Session | None] = Signal(self, "session-changed")
+        self.build_finished: Signal[BuildOutcome] = Signal(self, "build-finished")
 
     def on_mount(self) -> None:
         self._install_themes()
@@ -95,7 +120,14 @@ class WorkbenchApp(App):
             self.notify(f"no theme named {wanted!r}; using {DEFAULT_THEME}", severity="warning")
             wanted = DEFAULT_THEME
         self.theme = wanted
-        self.theme_changed_signal.subscribe(self, lambda theme: save_setting("theme", theme.name))
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        """Remember the theme; a config dir that cannot be written is a warning, not a crash."""
+        try:
+            save_setting("theme", theme.name)
+        except WorkbenchError as exc:
+            self.notify(str(exc), title="Theme not remembered", severity="warning", timeout=8)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="session")
     def load_session(self) -> None:
@@ -104,14 +136,16 @@ class WorkbenchApp(App):
             session = self._opener(
                 self.recipe_path,
                 offline=self.offline,
-                progress=lambda done, total, what: self.post_message(
-                    LoadProgress(done, total, what)
-                ),
+                progress=self._post_progress,
             )
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("load", _one_line(exc)))
+            self.post_message(WorkFailed("load", one_line(exc)))
         else:
             self.post_message(SessionLoaded(session))
+
+    def _post_progress(self, done: int, total: int, what: str) -> None:
+        """A worker's progress, posted to the UI (thread-safe)."""
+        self.post_message(LoadProgress(done, total, what))
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -120,6 +154,103 @@ class WorkbenchApp(App):
         for note in message.session.notes:
             self.notify(note, title="Not available yet", severity="warning", timeout=8)
         self.session_changed.publish(self.session)
+        self.estimate_image()
+
+    # -- target: re-resolve, whole image, compare (workers; the UI stays responsive) -------
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="retarget")
+    def retarget(self, choice: dict) -> None:
+        """Re-resolve the session on the chosen target off the UI thread; on failure the
+        last good numbers stay and one line says why."""
+        import time
+
+        from workbench.app.loader import retarget_session
+
+        started = time.perf_counter()
+        try:
+            session = retarget_session(
+                self.session.snapshot(),
+                choice,
+                offline=self.offline,
+                progress=self._post_progress,
+            )
+        except Exception as exc:  # shown in place; the last numbers stay
+            self.post_message(WorkFailed("target", one_line(exc)))
+        else:
+            self.post_message(Retargeted(session, time.perf_counter() - started))
+
+    @on(Retargeted)
+    def _retargeted(self, message: Retargeted) -> None:
+        self.session = message.session
+        self.last_retarget_s = message.seconds
+        self.mark_changed()
+        self.session_changed.publish(self.session)
+        self.notify(
+            f"{self.session.target.describe()}: totals in {message.seconds * 1000:.0f} ms",
+            title="Target changed",
+            timeout=4,
+        )
+        self.estimate_image()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="image")
+    def estimate_image(self) -> None:
+        """The whole-image estimate of the current target (engine, registry, OS index)."""
+        from workbench.app.loader import estimate_whole_image
+
+        imager = self._imager or estimate_whole_image
+        try:
+            image = imager(self.session.snapshot(), offline=self.offline)
+        except Exception as exc:  # the header says the whole image is not known
+            self.post_message(ImageEstimated(None, one_line(exc)))
+        else:
+            self.post_message(ImageEstimated(image))
+
+    @on(ImageEstimated)
+    def _image_estimated(self, message: ImageEstimated) -> None:
+        if self.session is not None:
+            self.session.image = message.image
+            self.image_error = message.error
+            self.session_changed.publish(self.session)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="bases")
+    def find_bases(self) -> None:
+        """Engine images that have a Python, for the target picker."""
+        from workbench.app.loader import engine_bases
+
+        self.post_message(BasesFound(engine_bases()))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="versions")
+    def find_versions(self) -> None:
+        """azure-cli versions on the index, for the target picker (offline: none)."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.sizes.index_versions import available_versions
+
+        if self.offline:
+            return
+        try:
+            self.post_message(VersionsFound(available_versions("azure-cli")[:VERSIONS_SHOWN]))
+        except WorkbenchError as exc:  # the picker keeps its typed field
+            self.post_message(WorkFailed("azure-cli versions", str(exc)))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="compare")
+    def compare_targets(self, bases: list[str]) -> None:
+        """The selection on each base, for the Compare targets view."""
+        from workbench.app.loader import compare_session_targets
+        from workbench.core.images.compare import cheapest
+
+        try:
+            rows = compare_session_targets(self.session.snapshot(), bases, offline=self.offline)
+        except Exception as exc:  # shown in place
+            self.post_message(WorkFailed("compare", one_line(exc)))
+        else:
+            self.post_message(TargetsCompared(rows, cheapest(rows)))
+
+    @on(BasesFound)
+    @on(VersionsFound)
+    @on(TargetsCompared)
+    def _to_modal(self, message) -> None:
+        if self.screen_stack:  # the picker or the compare view, when still open
+            self.screen.post_message(message)
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
@@ -143,14 +274,49 @@ class WorkbenchApp(App):
             self.save_session()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="save")
-    def save_session(self) -> None:
-        """Write the recipe (atomic, backup kept) off the UI thread."""
+    def save_session(self, force: bool = False) -> None:
+        """Write the recipe (atomic, backup kept) off the UI thread; a recipe changed on disk
+        since it was opened is not overwritten without asking."""
+        if self.session is None:
+            return
         try:
-            path = save_session(self.session)
+            path = save_session(self.session, force=force)
+        except ChangedOnDisk as exc:
+            self.post_message(SaveConflict(str(exc)))
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(WorkFailed("save", _one_line(exc)))
+            self.post_message(WorkFailed("save", one_line(exc)))
         else:
             self.post_message(Saved(str(path)))
+
+    @on(SaveConflict)
+    def _save_conflict(self, message: SaveConflict) -> None:
+        question = f"{message.error}. Overwrite it anyway (the file on disk is kept as .bak)?"
+        self.push_screen(
+            ConfirmModal(question, "Overwrite", "Keep theirs"),
+            lambda yes: self.save_session(force=True) if yes else None,
+        )
+
+    def run(self, *args, **kwargs):
+        """Run the app; after an unhandled error its one line goes to stderr."""
+        result = super().run(*args, **kwargs)
+        if self.crash:
+            print(self.crash, file=sys.stderr)
+        return result
+
+    def _fatal_error(self) -> None:
+        """An unhandled error ends the app with exit code 1 and one line on stderr (the
+        traceback with WORKBENCH_DEBUG=1); files are written atomically, so none is left
+        half-written."""
+        if os.environ.get("WORKBENCH_DEBUG") or self._exception is None:
+            super()._fatal_error()
+            return
+        error = self._exception
+        self.bell()
+        self.crash = (
+            f"workbench: internal error: {type(error).__name__}: {one_line(error)} "
+            "(WORKBENCH_DEBUG=1 shows the traceback; please report it)"
+        )
+        self._close_messages_no_wait()
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
@@ -195,7 +361,7 @@ class WorkbenchApp(App):
         """Show the ``mode`` screen and run its ``action`` as its key would (a palette entry);
         says so when the screen refuses it now (e.g. cancel with no build running)."""
         await self.switch_mode(mode)
-        if await self.screen.run_action(action):
+        if await self.run_action(action, self.screen):
             return True
         self.notify(f"{action.split('(')[0].replace('_', ' ')}: not available now", timeout=3)
         return False
@@ -207,8 +373,3 @@ _QUIT_QUESTIONS = {  # (building, unsaved changes) -> the question before quitti
     (True, True): "A build is running and changes are unsaved. Cancel the build and quit "
     "without saving?",
 }
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

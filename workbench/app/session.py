@@ -9,81 +9,124 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from workbench.core.defaults import CLI, CORE, INSTALL_MODES, NO_COMPILE, PIN_MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.venv_seed import venv_seed
 from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trims
 
-PIN_MODES = ("exact", "compatible", "none")
-INSTALL_MODES = ("system", "venv", "multistage")
-NO_COMPILE = "no-compile"  # = workbench.core.sizes.estimate.NO_COMPILE (heavy import): ``compile``
+if TYPE_CHECKING:
+    from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.images.whole import ImageEstimate
+    from workbench.core.project import Project
+    from workbench.core.recipe.recipe import Recipe
+    from workbench.core.sizes.model import SizeModel
+    from workbench.core.sizes.target import Target
+
 PATH_TRIMS = tuple(n for n in TRIMS if n != NO_COMPILE)  # the trims toggled as trims
 
 
 @dataclass
 class Session:
-    """Everything the faces show for one recipe (or the embedded default)."""
+    """The user's choices over one ``Project`` (a recipe, or the embedded default)."""
 
-    name: str
-    model: object  # workbench.core.sizes.estimate.SizeModel
-    scripts: list[Path] = field(default_factory=list)
-    recipe: object | None = None  # workbench.core.recipe.recipe.Recipe, when opened from a file
-    analysis: object | None = None  # workbench.core.analysis.scripts.Analysis, when available
+    project: Project
+    name: str = ""
     needed: dict[str, str] = field(default_factory=dict)  # script-needed package -> why
     checked: set[str] = field(default_factory=set)
     pins: dict[str, str] = field(default_factory=dict)
     install_mode: str = "venv"
     compile: bool = True
     trims: set[str] = field(default_factory=set)
-    trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
     dead_weight: dict[str, int] = field(default_factory=dict)  # probe: unneeded -> its bytes
     dead_why: str = ""  # what proved it (the probed image)
     dropped: dict[str, str] = field(default_factory=dict)  # unchecked package -> why
+    overrides: dict[str, str] = field(default_factory=dict)  # target fields set by hand
+    family: str | None = None  # OS package family of a base whose name does not tell it
+    image: ImageEstimate | None = None  # the whole image estimated on the target
+    added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
+    login: str = "service-principal"  # the recipe's login route (core.analysis.login)
+    login_saving: int | None = None  # what login = "none" saves for the choices at analysis
 
     def __post_init__(self) -> None:
-        from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
-
+        self.name = self.name or self.project.name
         self.always_installed = (CLI, CORE)
-        model = self.model
-        self._own = {
-            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
-            for n in model.names()
-        }
+        self._tables_for: SizeModel | None = None
+        self._own: dict[str, tuple[int, int]] = {}
         self._parents: dict[str, list[str]] = {}
-        for parent, children in model.edges.items():
-            for child in children:
-                self._parents.setdefault(child, []).append(parent)
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
         self._bytes_cache: dict[tuple, dict[str, int]] = {}
         self._unstripped: list[str] | None = None  # ELF dists whose stripped sizes are unknown
 
+    # ---- what the project holds -----------------------------------------------------------
+    @property
+    def model(self) -> SizeModel:
+        """The size model of the project's target."""
+        return self.project.model
+
+    @property
+    def analysis(self) -> ScriptAnalysis | None:
+        """The scripts' analysis (None without scripts)."""
+        return self.project.analysis
+
+    @property
+    def trim_context(self) -> TrimContext:
+        """What trims keep (the analysis's context with the recipe's ``[keep]``)."""
+        return self.project.trim_context
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """The recipe as loaded or last saved (None for the embedded default)."""
+        return self.project.recipe
+
+    @property
+    def scripts(self) -> list[Path]:
+        """The scripts the session analyses."""
+        return list(self.project.scripts)
+
+    def _tables(self) -> None:
+        """Per-package own bytes and reverse edges of the current model (recomputed when the
+        project's model changes)."""
+        model = self.model
+        if self._tables_for is model:
+            return
+        self._own = {
+            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
+            for n in model.names()
+        }
+        self._parents = {}
+        for parent, children in model.edges.items():
+            for child in children:
+                self._parents.setdefault(child, []).append(parent)
+        self._tables_for = model
+
     def snapshot(self) -> Session:
         """A copy whose choices the UI thread can go on changing while a worker reads it."""
         snap = copy.copy(self)
-        snap.scripts, snap.checked, snap.trims = (
-            list(self.scripts),
-            set(self.checked),
-            set(self.trims),
-        )
+        snap.checked, snap.trims = set(self.checked), set(self.trims)
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
         snap.dead_weight, snap.dropped = dict(self.dead_weight), dict(self.dropped)
+        snap.added_runtime = list(self.added_runtime)
         return snap
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
+        self._tables()
         files, pyc = self._own[name]
         return files + (pyc if self.compile else 0)
 
     def pulled_in_by(self, name: str, present) -> str | None:
         """A package in ``present`` that depends on ``name`` (why a dependency is there)."""
+        self._tables()
         return next((p for p in self._parents.get(name, ()) if p in present), None)
 
     @property
-    def target(self):
-        """The size model's target (``workbench.core.sizes.target.Target``)."""
+    def target(self) -> Target:
+        """The size model's target."""
         return self.model.target
 
     def origin(self, name: str) -> str:
@@ -142,6 +185,13 @@ class Session:
         self.dirty = True
         return self.install_mode
 
+    def add_runtime(self, packages: Iterable[str]) -> list[str]:
+        """Add OS packages (for programs the base lacks) to the runtime packages; the new ones."""
+        new = [p for p in dict.fromkeys(packages) if p not in self.added_runtime]
+        self.added_runtime += new
+        self.dirty = self.dirty or bool(new)
+        return new
+
     def toggle_compile(self) -> None:
         """Install with or without .pyc files (without: sourceless, which keeps them, goes)."""
         self.compile = not self.compile
@@ -173,7 +223,7 @@ class Session:
                     "index and binutils' strip); reopen online to measure them"
                 )
         try:
-            trim.check_context(self.trim_context or TrimContext())
+            trim.check_context(self.trim_context)
         except WorkbenchError as exc:
             return str(exc)
         return None
@@ -187,8 +237,7 @@ class Session:
         self._check_context()
         bound = self._bound_cache.get(names)
         if bound is None:
-            context = self.trim_context or TrimContext()
-            bound = self._bound_cache[names] = path_trims(names, context)
+            bound = self._bound_cache[names] = path_trims(names, self.trim_context)
         return bound
 
     def _check_context(self) -> None:
@@ -228,6 +277,16 @@ class Session:
         """What the image's Python install weighs: the packages plus the venv seed."""
         return estimate.total_bytes + self.seed_bytes()
 
+    def image_line(self, estimate) -> str | None:
+        """``image ~ base + OS + Python = total`` with the Python part of the current choices
+        (base and OS come from the last whole-image estimate of this target)."""
+        image = self.image
+        if image is None or image.base.image != self.target.base_image:
+            return None
+        from dataclasses import replace
+
+        return replace(image, python_bytes=self.total_bytes(estimate)).line()
+
     def trim_savings(self, estimate) -> dict[str, int | None]:
         """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;
         for a trim that is on, its share of ``estimate``; for one that is off, what turning
@@ -252,6 +311,7 @@ class Session:
                 out[name] = None
             else:
                 out[name] = saved(tuple(ordered([*active, name])), self.compile)
-        if out.get("drop-pip") is not None:  # the venv's pip/setuptools, beyond the packages
-            out["drop-pip"] += self.seed_bytes([n for n in active if n != "drop-pip"])
+        drop_pip = out.get("drop-pip")
+        if drop_pip is not None:  # the venv's pip/setuptools, beyond the packages
+            out["drop-pip"] = drop_pip + self.seed_bytes([n for n in active if n != "drop-pip"])
         return out

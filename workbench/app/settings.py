@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from workbench.app.paths import config_dir
+from workbench.core.files import write_atomic
 
 _FILE_NAME = "tui.json"
 
@@ -16,22 +15,24 @@ def _path() -> Path:
     return config_dir() / _FILE_NAME
 
 
+_TYPES = {"theme": str}  # setting -> the type it must have; others are dropped
+
+
 def load_settings() -> dict:
-    """The remembered settings; an unreadable or missing file means none."""
+    """The remembered settings; an unreadable or missing file means none, and a setting of
+    the wrong type is dropped."""
     try:
         data = json.loads(_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if k in _TYPES and isinstance(v, _TYPES[k])}
 
 
 def save_setting(key: str, value) -> None:
-    """Remember one setting (atomic write: temp file then ``os.replace``)."""
+    """Remember one setting (``files.write_atomic``); WorkbenchError (one line) when the
+    config directory cannot be written."""
     data = load_settings()
     data[key] = value
-    path = _path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tui-", suffix=".json", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)
+    write_atomic(_path(), json.dumps(data, indent=2) + "\n")

@@ -6,11 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from workbench.core.analysis.trim_context import recipe_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.recipe.dockerfile import Resolution, build_context
-from workbench.core.recipe.recipe import Recipe
-from workbench.core.sizes.model import load_size_model
+from workbench.core.files import one_line, os_reason
+from workbench.core.project import Project
+from workbench.core.recipe.dockerfile import Resolution
 from workbench.core.trims.registry import TrimContext
 
 
@@ -43,22 +42,18 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Render; write with -o (backups kept), else print the Dockerfile."""
-    recipe = Recipe.load(args.recipe)
-    resolution = (
-        Resolution.from_json(_read_json(args.resolution))
-        if args.resolution
-        else resolve(recipe, offline=args.offline, lock=args.lock)
+    project = Project.open(args.recipe, offline=args.offline)
+    built = project.build_context(
+        resolution=_read_json(args.resolution, Resolution.from_json) if args.resolution else None,
+        trim_context=(
+            _read_json(args.trim_context, TrimContext.from_json) if args.trim_context else None
+        ),
+        lock=args.lock,
     )
-    context = (
-        TrimContext.from_json(_read_json(args.trim_context))
-        if args.trim_context
-        else recipe_context(recipe)
-    )
-    built = build_context(recipe, resolution, context)
     written = None
     if args.output:
         out = Path(args.output)
-        written = str(built.write(out.parent, out.name))
+        written = str(built.write(out.parent, out.name, keep=[Path(args.recipe)]))
     if args.json:
         print(
             json.dumps(
@@ -73,16 +68,19 @@ def run(args) -> int:
     return 0
 
 
-def resolve(recipe: Recipe, offline: bool = False, lock: bool = False) -> Resolution:
-    """Exact versions for the recipe's packages from the size engine's model."""
-    model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
-    return Resolution.from_size_model(model, [p.name for p in recipe.packages], lock=lock)
-
-
-def _read_json(path: str) -> dict:
+def _read_json(path: str, parse):
+    """``parse`` of the JSON in ``path``; every problem is one line naming the file."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise WorkbenchError(f"{path} not found") from None
-    except (OSError, ValueError) as exc:
-        raise WorkbenchError(f"{path}: not valid JSON ({exc})") from None
+    except IsADirectoryError:
+        raise WorkbenchError(f"{path} is a directory; name a JSON file") from None
+    except OSError as exc:
+        raise WorkbenchError(f"cannot read {path}: {os_reason(exc)}") from None
+    except (ValueError, RecursionError) as exc:
+        raise WorkbenchError(f"{path}: not valid JSON ({one_line(exc)})") from None
+    try:
+        return parse(data)
+    except WorkbenchError as exc:
+        raise WorkbenchError(f"{path}: {exc}") from None

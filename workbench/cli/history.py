@@ -7,8 +7,7 @@ import sys
 from workbench.cli.common import print_json
 from workbench.core.engine.history import history_path, load_history
 from workbench.core.errors import WorkbenchError
-
-MB = 1_000_000
+from workbench.core.units import fmt_bytes
 
 
 def add_parser(subparsers) -> None:
@@ -21,7 +20,10 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Print one line per build (or the records as JSON)."""
-    records = load_history(args.recipe)
+    problems: list[str] = []
+    records = load_history(args.recipe, problems)
+    for problem in problems:
+        print(f"workbench history: warning: {problem}", file=sys.stderr)
     if args.json:
         print_json(records)
         return 0
@@ -46,4 +48,4 @@ def run(args) -> int:
 
 
 def _mb(value) -> str:
-    return "-" if value is None else f"{value / MB:.1f} MB"
+    return "-" if value is None else fmt_bytes(value)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import sys
 from pathlib import Path
 
+from workbench.core.analysis.runtime import guess_runtime_packages
+from workbench.core.defaults import DEFAULT_LOGIN, LOGIN_ROUTES
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
@@ -36,23 +38,50 @@ def add_parser(subparsers) -> None:
         help=f"all | none | trims from: {', '.join(TRIMS)} (default all)",
     )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument("--runtime-package", nargs="+", default=None, metavar="PKG")
+    p.add_argument(
+        "--runtime-package",
+        nargs="+",
+        default=None,
+        metavar="PKG",
+        help="OS packages for the image (default: those adding the programs the scripts run "
+        "that the base lacks, found on the engine)",
+    )
+    p.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="keep az login/logout/account (default) or not (none: the image never logs in)",
+    )
     p.add_argument("--pip-ca", metavar="PATH", help="CA bundle for pip (default: $PIP_CERT)")
     p.add_argument("--index-url", metavar="URL", help="pip index URL for the build")
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="run the scripts in a full azure-cli image of the base against the fake Azure "
+        "and record the az paths they ran that the analysis missed (observed_paths)",
+    )
     p.add_argument("-o", "--output", default="workbench.toml", metavar="FILE")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing recipe (kept as FILE.bak; older backups as FILE.bak.N)",
+    )
     p.add_argument("--json", action="store_true", help="print the recipe as JSON")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    """Write the recipe; an existing file is kept as <name>.bak."""
+    """Write the recipe; an existing file is refused without --force (then kept as a backup)."""
     out = Path(args.output)
     for script in args.script:
+        if Path(script).is_dir():
+            raise WorkbenchError(f"script {script} is a directory; name the script file")
         if not Path(script).is_file():
             raise WorkbenchError(f"script {script} not found")
     packages = list(args.package)
-    if args.script:
-        packages += analysed_packages(args.script, args.azure_cli)
+    analysis = analyse(args.script, args.azure_cli, args.login) if args.script else None
+    if analysis is not None:
+        packages += analysis.package_names()
     if not packages:
         raise WorkbenchError("no packages: pass --script to analyse or --package NAME...")
     recipe = Recipe(
@@ -70,16 +99,68 @@ def run(args) -> int:
             if args.runtime_package is not None
             else guess_runtime_packages(args.script)
         ),
+        login=args.login,
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
+    probe_base(recipe)
+    if args.trace:
+        trace(recipe, args.script)
+    if analysis is not None and args.runtime_package is None:
+        from workbench.core.images.programs import fill_runtime_packages
+
+        for line in fill_runtime_packages(recipe, analysis.external_commands):
+            print(f"note: {line}", file=sys.stderr)
     recipe.validate(str(out))
-    recipe.save(out)
+    recipe.save(out, overwrite=args.force, backup="numbered")
     if args.json:
         print(json.dumps({"recipe": str(out), **recipe.to_data()}, indent=2))
     else:
         print(f"wrote {out}")
     return 0
+
+
+def trace(recipe: Recipe, scripts: list[str]) -> None:
+    """Record what the scripts ran, traced in the reference image, in ``observed_paths``; the
+    packages those paths need join the selection."""
+    from workbench.core.analysis.scripts import analyze
+    from workbench.core.engine.build import connect
+    from workbench.core.engine.smoke import observe_scripts
+
+    if not scripts:
+        raise WorkbenchError("--trace needs --script: there is nothing to run")
+    analysis = analyze(scripts, recipe.azure_cli)
+    observed, runs = observe_scripts(
+        connect(),
+        recipe.base,
+        recipe.azure_cli,
+        scripts,
+        [" ".join(c.path) for c in analysis.commands],
+        progress=lambda line: print(f"trace: {line}", file=sys.stderr),
+    )
+    for run in runs:
+        print(f"traced {run.script}: exit {run.exit_code}, {len(run.seen)} paths", file=sys.stderr)
+    print(
+        f"observed at run time: {', '.join(observed) or 'nothing new'} (branches the run did "
+        "not take are not covered)",
+        file=sys.stderr,
+    )
+    recipe.observed_paths = observed
+    known = {p.name for p in recipe.packages}
+    extra = analysed_packages(scripts, recipe.azure_cli, observed)
+    recipe.packages += [Package(n) for n in dict.fromkeys(extra) if n not in known]
+
+
+def probe_base(recipe: Recipe) -> None:
+    """A base whose name tells neither its Python/libc nor its package family is probed on the
+    engine, and what it holds is recorded in the recipe (``family``, ``[target]``)."""
+    from workbench.core.images.probe import complete_recipe
+
+    if complete_recipe(recipe) is not None:
+        print(
+            f"probed {recipe.base}: recorded its target and OS family in the recipe",
+            file=sys.stderr,
+        )
 
 
 def choose_trims(words: list[str], mode: str) -> list[str]:
@@ -91,15 +172,24 @@ def choose_trims(words: list[str], mode: str) -> list[str]:
     return ordered(words)
 
 
-def guess_runtime_packages(scripts: list[str]) -> list[str]:
-    """OS packages the scripts visibly call (jq, curl) beyond what every base has."""
-    text = "\n".join(Path(s).read_text(encoding="utf-8", errors="replace") for s in scripts)
-    return [tool for tool in ("bash", "jq", "curl") if re.search(rf"\b{tool}\b", text)]
-
-
-def analysed_packages(scripts: list[str], version: str) -> list[str]:
-    """Packages the analysis derives from the scripts' az commands."""
+def analysed_packages(
+    scripts: list[str], version: str, observed: list[str] | tuple[str, ...] = ()
+) -> list[str]:
+    """Packages the analysis derives from the scripts' az commands (and observed paths)."""
     from workbench.core.analysis.scripts import analyze
 
-    analysis = analyze(scripts, version)
-    return [getattr(p, "name", p) for p in analysis.packages]
+    analysis = analyze(scripts, version, observed=observed)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    return [p.name for p in analysis.packages]
+
+
+def analyse(scripts: list[str], version: str, login: str):
+    """The scripts' analysis: the packages their az commands need, the programs they run;
+    a script that cannot be read is one line."""
+    from workbench.core.analysis.scripts import analyze
+
+    analysis = analyze(scripts, version, login=login)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    return analysis

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-import humanize
-
+from workbench.core.files import write_atomic
 from workbench.core.layers.analysis import ImageAnalysis, analyze_image
 from workbench.core.layers.ci_rules import evaluate, load_rules
+from workbench.core.units import fmt_bytes
 
 TOP_FILES = 10
 
@@ -60,24 +58,18 @@ def run(args) -> int:
 
 
 def _progress(done: int, total: int | None, what: str) -> None:
-    of = f" of ~{humanize.naturalsize(total)}" if total else ""
+    of = f" of ~{fmt_bytes(total)}" if total else ""
     end = "\n" if total is not None and done >= total else ""
-    print(f"\rreading {what}: {humanize.naturalsize(done)}{of}   ", end=end, file=sys.stderr)
+    print(f"\rreading {what}: {fmt_bytes(done)}{of}   ", end=end, file=sys.stderr)
 
 
 def _write_json(path: Path, document: dict) -> None:
     """Atomic write; an existing file is kept as FILE.bak."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".layers-")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-    if path.exists():
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(document, indent=2) + "\n", backup="single")
 
 
 def _size(n: int) -> str:
-    return humanize.naturalsize(n)
+    return fmt_bytes(n)
 
 
 def render_summary(a: ImageAnalysis) -> str:

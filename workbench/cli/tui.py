@@ -41,5 +41,6 @@ def run(args) -> int:
     recipe = find_recipe(args.recipe)
     from workbench.app.app import WorkbenchApp  # textual loads only for the interactive face
 
-    WorkbenchApp(recipe, theme=args.theme, offline=args.offline).run()
-    return 0
+    app = WorkbenchApp(recipe, theme=args.theme, offline=args.offline)
+    app.run()
+    return app.return_code or 0

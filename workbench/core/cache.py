@@ -9,29 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import platformdirs
+
+from workbench.core.files import write_atomic
 
 
 def cache_dir() -> Path:
     """Root of workbench's cache."""
     override = os.environ.get("WORKBENCH_CACHE_DIR")
     return Path(override) if override else Path(platformdirs.user_cache_dir("workbench"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _entry_path(kind: str, key: str) -> Path:
@@ -59,4 +47,30 @@ def put_json(kind: str, key: str, payload: dict) -> None:
     """Store ``payload`` under ``key`` with a digest that ``get_json`` verifies."""
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     envelope = {"key": key, "digest": hashlib.sha256(body).hexdigest(), "payload": payload}
-    atomic_write_bytes(_entry_path(kind, key), json.dumps(envelope).encode())
+    write_atomic(_entry_path(kind, key), json.dumps(envelope).encode())
+
+
+def _bytes_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / key[:2] / f"{key}.bin"
+
+
+def get_bytes(kind: str, key: str) -> bytes | None:
+    """A cached blob stored by ``put_bytes``, or None when missing or corrupt (then removed).
+    For large entries: checked by hashing the bytes, with no JSON round trip."""
+    path = _bytes_path(kind, key)
+    try:
+        digest, _, body = path.read_bytes().partition(b"\n")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        body, digest = b"", b"-"
+    if hashlib.sha256(body).hexdigest().encode() == digest:
+        return body
+    path.unlink(missing_ok=True)
+    return None
+
+
+def put_bytes(kind: str, key: str, body: bytes) -> None:
+    """Store ``body`` under ``key`` behind a digest line that ``get_bytes`` verifies."""
+    digest = hashlib.sha256(body).hexdigest().encode()
+    write_atomic(_bytes_path(kind, key), digest + b"\n" + body)

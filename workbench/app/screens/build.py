@@ -25,6 +25,7 @@ from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.screens.build_confirm import BuildConfirmModal
 from workbench.app.widgets.build_result import BuildResultPanel
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 LOG_LINES = 5000
 
@@ -32,11 +33,6 @@ LOG_LINES = 5000
 def _clock(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}:{seconds:02d}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 class BuildScreen(WorkbenchScreen):
@@ -146,13 +142,12 @@ class BuildScreen(WorkbenchScreen):
                 outcome = self.app.builder(
                     session,
                     request,
-                    offline=self.app.offline,
                     cancel=cancel,
                     on_event=batch.add,
                     on_progress=batch.add,
                 )
             except Exception as exc:  # shown in place; the app keeps working
-                error = _one_line(exc)
+                error = one_line(exc)
         self.post_message(BuildFinished(outcome, error))
 
     # -- progress -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from textual.widgets import ContentSwitcher, Static, TextArea
 
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
 
 DEBOUNCE_S = 0.2
 _DIFF_STYLES = {"+": "$success", "-": "$error", "@": "$accent"}
@@ -103,7 +104,7 @@ class DockerfileScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="dockerfile-render")
     def render_dockerfile(self, session, generation: int) -> None:
         """Render the snapshot's Dockerfile and diff it against the last build."""
-        from workbench.app.loader import last_build, one_line, render_build_context
+        from workbench.app.loader import last_build, render_build_context
 
         try:
             recipe, built = render_build_context(session)
@@ -163,7 +164,7 @@ class DockerfileScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="dockerfile-write")
     def write_dockerfile(self, session) -> None:
         """Render the session as it is now and write it beside the recipe (backups kept)."""
-        from workbench.app.loader import one_line, render_build_context
+        from workbench.app.loader import render_build_context
 
         try:
             recipe, built = render_build_context(session)

@@ -18,9 +18,10 @@ from workbench.app.build_messages import HistoryLoaded
 from workbench.app.build_runner import recipe_path
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.build_result import verdict
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.size_chart import SizeChart
+from workbench.core.files import one_line
+from workbench.core.units import fmt_bytes
 
 COLUMNS = ("#", "time UTC", "status", "tag", "size", "added", "estimate", "actual", "Δ", "smoke")
 MARK_STYLE = {"A": "$success", "D": "$error", "M": "$warning"}
@@ -165,8 +166,7 @@ class HistoryScreen(WorkbenchScreen):
         try:
             records = load_history(path)
         except Exception as exc:  # shown in place; the app keeps working
-            text = str(exc).strip().splitlines()
-            self.post_message(HistoryLoaded(str(path), error=text[0] if text else repr(exc)))
+            self.post_message(HistoryLoaded(str(path), error=one_line(exc)))
         else:
             self.post_message(HistoryLoaded(str(path), records))
 

@@ -29,13 +29,17 @@ from workbench.app.layer_messages import (
 )
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.file_tree import COLUMNS, FileTreeView
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
+from workbench.core.units import fmt_bytes
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched
-ASK = "Type an image name, a `docker save` archive or an OCI layout directory, then Enter."
+ASK = (
+    "Type an image name, a `docker save` archive or an OCI layout directory, then Enter "
+    "(Escape leaves the field)."
+)
 
 
 class _Cancelled(Exception):
@@ -114,7 +118,7 @@ class LayersScreen(WorkbenchScreen):
         try:
             image = last_image(load_history(session_recipe(session).path))
         except Exception as exc:  # shown in place; the user can still type an image
-            self.post_message(DefaultImage(None, _one_line(exc)))
+            self.post_message(DefaultImage(None, one_line(exc)))
         else:
             self.post_message(DefaultImage(image))
 
@@ -172,7 +176,7 @@ class LayersScreen(WorkbenchScreen):
         except _Cancelled:
             return
         except Exception as exc:  # shown in place; the app keeps working
-            self.post_message(AnalysisDone(source, None, _one_line(exc)))
+            self.post_message(AnalysisDone(source, None, one_line(exc)))
         else:
             self.post_message(AnalysisDone(source, analysis))
 
@@ -273,7 +277,7 @@ class LayersScreen(WorkbenchScreen):
         try:
             tree = view.analysis.tree(*view[1:])
         except Exception as exc:  # a bad regex, mostly: shown in place
-            self.post_message(TreeDone(view, None, _one_line(exc)))
+            self.post_message(TreeDone(view, None, one_line(exc)))
         else:
             self.post_message(TreeDone(view, tree))
 
@@ -329,6 +333,10 @@ class LayersScreen(WorkbenchScreen):
         search.focus()
 
     def action_clear_search(self) -> None:
+        """Escape: out of the image field (so 1-6 switch screens again), or clear the search."""
+        if self.focused is self.query_one("#layers-source", Input):
+            self.set_focus(None)
+            return
         search = self.query_one("#layers-search", Input)
         if not search.has_class("-shown"):
             return
@@ -373,8 +381,3 @@ def _waste_title(analysis) -> Content:
         ("Inefficient files", "bold"),
         f", largest first · {len(files)} · {fmt_bytes(analysis.wasted_bytes)} wasted",
     )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -1,11 +1,12 @@
 """The Scripts screen: the analysed scripts with their ``az`` calls marked, each call's command
-modules and packages, the spots the analysis could not resolve; add a script (``a``)."""
+modules and packages, the spots the analysis could not resolve; add a script (``a``); the
+programs the scripts run that the base lacks, with the OS packages that add them (``r``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
+from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
+from workbench.core.files import one_line
+
+if TYPE_CHECKING:
+    from workbench.app.loader import ScriptsView
+    from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.project import Project
 
 CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome terminals)
 
@@ -27,17 +35,24 @@ CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome t
 class ViewLoaded(Message):
     """Script texts and command rows for the analysis ``analysis``."""
 
-    analysis: object
-    view: object  # workbench.app.loader.ScriptsView
+    analysis: ScriptAnalysis
+    view: ScriptsView
 
 
 @dataclass
 class ScriptAdded(Message):
     """A script was added and everything analysed again."""
 
-    scripts: list
+    project: Project
+
+
+@dataclass
+class ProgramsChecked(Message):
+    """The base was asked for the scripts' programs: a ``Provision``, or one line."""
+
     analysis: object
-    context: object
+    provision: object | None
+    error: str = ""
 
 
 @dataclass
@@ -73,17 +88,20 @@ class ScriptsScreen(WorkbenchScreen):
     AUTO_FOCUS = "#commands"
     BINDINGS: ClassVar[list] = [
         Binding("a", "add_script", "Add script", id="add-script"),
+        Binding("r", "add_runtime", "Add OS packages", id="add-runtime"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._analysis: object | None = None  # the analysis shown
+        self._analysis: ScriptAnalysis | None = None  # the analysis shown
         self._view = None
         self.shown_script: str | None = None  # the script shown
         self.selected_line: int | None = None  # the selected line
+        self._provision = None  # what the base lacks for the shown analysis
 
     def compose_body(self) -> ComposeResult:
         yield Static("Analysing the scripts…", id="scripts-status")
+        yield Static(id="scripts-verdict")
         notice = Notice(id="notice")
         notice.display = False
         yield notice
@@ -97,6 +115,8 @@ class ScriptsScreen(WorkbenchScreen):
                 yield DataTable(id="commands", cursor_type="row", zebra_stripes=True)
                 yield Static("Unresolved", id="unresolved-title", classes="section")
                 yield DataTable(id="unresolved", cursor_type="row")
+                yield Static("Programs the base lacks", classes="section")
+                yield Static("Asking the base image…", id="programs")
 
     def on_mount(self) -> None:
         self.query_one("#commands", DataTable).add_columns(
@@ -120,7 +140,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
     def load_view(self, session) -> None:
         """Read the scripts and map each call to its modules and packages."""
-        from workbench.app.loader import one_line, scripts_view
+        from workbench.app.loader import base_programs, scripts_view
 
         try:
             view = scripts_view(session.scripts, session.analysis)
@@ -128,6 +148,34 @@ class ScriptsScreen(WorkbenchScreen):
             self.post_message(ScriptFailed(one_line(exc)))
         else:
             self.post_message(ViewLoaded(session.analysis, view))
+        try:
+            provision = base_programs(session, offline=self.app.offline)
+        except Exception as exc:  # the engine or the index is not there: said in place
+            self.post_message(ProgramsChecked(session.analysis, None, one_line(exc)))
+        else:
+            self.post_message(ProgramsChecked(session.analysis, provision))
+
+    @on(ProgramsChecked)
+    def _programs_checked(self, message: ProgramsChecked) -> None:
+        if self.app.session is None or message.analysis is not self.app.session.analysis:
+            return
+        self._provision = message.provision
+        self.query_one("#programs", Static).update(
+            programs_line(message.provision, self.app.session.added_runtime, message.error)
+        )
+
+    def action_add_runtime(self) -> None:
+        session, provision = self.app.session, self._provision
+        if session is None or provision is None or not provision.packages:
+            self.notify("No OS package to add", title="Programs")
+            return
+        added = session.add_runtime(provision.packages)
+        self.app.mark_changed()
+        self.query_one("#programs", Static).update(programs_line(provision, session.added_runtime))
+        self.notify(
+            f"runtime packages: +{', '.join(added)}" if added else "already added",
+            title="Programs",
+        )
 
     @on(ViewLoaded)
     def _view_loaded(self, message: ViewLoaded) -> None:
@@ -185,6 +233,12 @@ class ScriptsScreen(WorkbenchScreen):
                 "   a: add a script",
             )
         )
+        hiding = bool(analysis.hiding)
+        self.query_one("#scripts-verdict", Static).update(
+            Content.assemble(
+                ("⚠ " if hiding else "✓ "), (analysis.verdict, "$warning" if hiding else "$success")
+            )
+        )
         notice = self.query_one(Notice)
         if analysis.errors:
             notice.show(" · ".join(analysis.errors), kind="error")
@@ -192,11 +246,13 @@ class ScriptsScreen(WorkbenchScreen):
             notice.display = False
 
     def _script_label(self, path: str) -> Content:
-        calls = sum(1 for c in self._analysis.commands if c.file == path)
-        readable = path in self._analysis.files
+        summary = next((s for s in self._analysis.scripts() if s.file == path), None)
+        if summary is None:
+            return Content.assemble(Path(path).name, ("  unreadable", "$error"))
         return Content.assemble(
             Path(path).name,
-            (f"  {calls} call(s)", "$text-muted") if readable else ("  unreadable", "$error"),
+            (f"  {summary.resolved} call(s) resolved", "$text-muted"),
+            (f", {summary.hiding} may hide calls", "$warning") if summary.hiding else "",
         )
 
     def _show_text(self) -> None:
@@ -270,25 +326,24 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-add")
     def analyse_with(self, session, text: str) -> None:
         """Analyse the session's scripts plus the one at ``text``."""
-        from workbench.app.loader import add_script, one_line
+        from workbench.app.loader import add_script
 
         try:
-            scripts, analysis, context = add_script(session, text)
+            project = add_script(session, text)
         except Exception as exc:  # shown in place; the app keeps working
             self.post_message(ScriptFailed(one_line(exc)))
         else:
-            self.post_message(ScriptAdded(scripts, analysis, context))
+            self.post_message(ScriptAdded(project))
 
     @on(ScriptAdded)
     def _added(self, message: ScriptAdded) -> None:
-        from workbench.app.loader import apply_analysis
+        from workbench.app.loader import apply_project
 
         session = self.app.session
         before = set(session.checked)
-        session.scripts = list(message.scripts)
-        apply_analysis(session, message.analysis, message.context)
+        apply_project(session, message.project)
         session.dirty = True
-        self.shown_script, self.selected_line = str(message.scripts[-1]), None
+        self.shown_script, self.selected_line = str(session.scripts[-1]), None
         self.app.mark_changed()
         self.app.session_changed.publish(session)
         added = sorted(session.checked - before)
@@ -303,3 +358,25 @@ class ScriptsScreen(WorkbenchScreen):
         if self._analysis is not None:
             self._fill_status(self._analysis)
         self.notify(message.error, title="Scripts", severity="error", timeout=8)
+
+
+def programs_line(provision, added: list[str], error: str = "") -> Content:
+    """The programs the base lacks, each with its package and size, and the ``r`` offer."""
+    if provision is None:
+        return Content.assemble((f"cannot check the base: {error}", "$warning"))
+    if not provision.missing:
+        return Content(f"none: the base has all {len(provision.found)} program(s) the scripts run")
+    parts = []
+    for item in provision.missing:
+        if item.package is None:
+            parts.append((f"{item.command}: nothing provides it", "$error"))
+        else:
+            parts.append(f"{item.command} → {item.package} {fmt_bytes(item.bytes)}")
+        parts.append(" · ")
+    todo = [p for p in provision.packages if p not in added]
+    offer = (
+        f"  r: add {len(todo)} OS package(s), +{fmt_bytes(provision.total_bytes)}"
+        if todo
+        else "  (in the runtime packages)"
+    )
+    return Content.assemble(*parts[:-1], (offer, "$text-muted"))

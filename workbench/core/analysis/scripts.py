@@ -9,7 +9,7 @@ into what trims keep.
 
 Bad input never stops the analysis: an unreadable script or an unknown azure-cli version
 becomes one line in ``errors``, an unknown command path an entry in ``unresolved``.
-``Analysis.analysed`` is False only when nothing could be analysed (no script read, or no
+``ScriptAnalysis.analysed`` is False only when nothing could be analysed (no script read, or no
 knowledge for the version).
 """
 
@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.core.analysis.login import login_calls
+from workbench.core.defaults import DEFAULT_LOGIN
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
 from workbench.core.knowledge.model import EMBEDDED_VERSION, Knowledge, load_knowledge
-from workbench.core.scan.scanner import AzCall, scan_file
+from workbench.core.scan.model import ExternalCommand
+from workbench.core.scan.scanner import AzCall, scan_files
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Command:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.file).name}:{self.line}"
+        return f"{Path(self.file).name}:{self.line}" if self.line else self.file
 
     @property
     def label(self) -> str:
@@ -80,11 +83,32 @@ class Spot:
     path_unknown: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "text": self.text, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "text": self.text,
+            "reason": self.reason,
+            "may_hide_calls": self.path_unknown,
+        }
 
 
 @dataclass(frozen=True)
-class Analysis:
+class ScriptSummary:
+    """How sure the analysis is about one script: calls resolved, spots that may hide calls."""
+
+    file: str
+    resolved: int
+    hiding: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "calls_resolved": self.resolved, "spots_may_hide": self.hiding}
+
+
+@dataclass(frozen=True)
+class ScriptAnalysis:
+    """What the scripts' az calls need; ``load_plan``: the static load plan of their
+    command paths (None with knowledge built before per-file units existed)."""
+
     version: str
     commands: tuple[Command, ...]
     modules: tuple[Reasoned, ...]
@@ -93,11 +117,46 @@ class Analysis:
     errors: tuple[str, ...]
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
+    load_plan: LoadPlan | None = None
+    external_commands: tuple[ExternalCommand, ...] = ()  # other programs the scripts run
+    login: str = DEFAULT_LOGIN  # the recipe's login route (``analysis.login``)
+    login_commands: tuple[Command, ...] = ()  # what the image's own login runs
+
+    @property
+    def all_commands(self) -> tuple[Command, ...]:
+        """The scripts' calls and the login's: what the image must be able to run."""
+        return self.commands + self.login_commands
 
     @property
     def analysed(self) -> bool:
         """Whether anything could be analysed (a script read and the version known)."""
         return bool(self.files) and self.knowledge_loaded
+
+    @property
+    def hiding(self) -> tuple[Spot, ...]:
+        """Spots that may hide az calls (their command path is not known at all)."""
+        return tuple(s for s in self.unresolved if s.path_unknown)
+
+    @property
+    def verdict(self) -> str:
+        """One line: every az call resolved, or how many spots may hide calls."""
+        if not self.hiding:
+            return "every az call resolved"
+        n = len(self.hiding)
+        return (
+            f"{n} spot{'s' if n > 1 else ''} may hide az calls: "
+            "trims that depend on the analysis are off"
+        )
+
+    def scripts(self) -> tuple[ScriptSummary, ...]:
+        """Per script read: calls resolved and spots that may hide calls."""
+        resolved = {f: 0 for f in self.files}
+        hiding = {f: 0 for f in self.files}
+        for command in self.commands:
+            resolved[command.file] = resolved.get(command.file, 0) + 1
+        for spot in self.hiding:
+            hiding[spot.file] = hiding.get(spot.file, 0) + 1
+        return tuple(ScriptSummary(f, resolved[f], hiding.get(f, 0)) for f in resolved)
 
     def package_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.packages)
@@ -106,10 +165,14 @@ class Analysis:
         return {
             "azure_cli": self.version,
             "commands": [c.to_json() for c in self.commands],
+            "login": {"route": self.login, "commands": [c.to_json() for c in self.login_commands]},
             "modules": [m.to_json() for m in self.modules],
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "scripts": [s.to_json() for s in self.scripts()],
+            "verdict": self.verdict,
+            "external_commands": [e.to_dict() for e in self.external_commands],
         }
 
 
@@ -230,7 +293,10 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
             packages.add(dist, f"imported by {importer}, which does not declare it")
     baseline = [b.name for b in knowledge.baseline]
     order = baseline + sorted(set(packages.reasons) - set(baseline))
-    return modules.result(chains), packages.result(order)
+    return modules.result(chains), packages.result(order), plan
+
+
+OBSERVED = "observed at run time"
 
 
 def analyze(
@@ -238,20 +304,27 @@ def analyze(
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
-) -> Analysis:
-    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
+    login: str = DEFAULT_LOGIN,
+    search_dirs: Iterable[str | Path] = (),
+    observed: Iterable[str] = (),
+) -> ScriptAnalysis:
+    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring).
+    ``observed``: command paths a traced run saw (the recipe's ``observed_paths``), counted as
+    commands whose file is ``OBSERVED``; ``login``: the recipe's login route (its commands are
+    kept, see ``analysis.login``)."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
     files: list[str] = []
-    for path in paths:
-        try:
-            result = scan_file(path)
-        except WorkbenchError as exc:
-            errors.append(str(exc))
+    external: list[ExternalCommand] = []
+    paths = list(paths)
+    for path, result in zip(paths, scan_files(paths, search_dirs), strict=True):
+        if isinstance(result, WorkbenchError):
+            errors.append(str(result))
             continue
         files.append(str(path))
         calls.extend(result.calls)
+        external.extend(e for e in result.external if e not in external)
         spots.extend(
             Spot(u.file, u.line, u.text, u.reason, path_unknown=True) for u in result.unresolved
         )
@@ -261,12 +334,15 @@ def analyze(
         except WorkbenchError as exc:
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
+    commands += [Command(tuple(p.split()), OBSERVED, 0, tuple(p.split())) for p in observed]
+    logins, _ = _resolve_calls(login_calls(login), knowledge)
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
+    plan = None
     if knowledge is not None:
-        modules, packages = _derive(knowledge, commands)
+        modules, packages, plan = _derive(knowledge, commands + logins)
     unresolved = sorted([*spots, *unknown], key=lambda s: (s.file, s.line))
-    return Analysis(
+    return ScriptAnalysis(
         version=knowledge.version if knowledge else version,
         commands=tuple(commands),
         modules=modules,
@@ -275,10 +351,8 @@ def analyze(
         errors=tuple(errors),
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
+        load_plan=plan,
+        login=login,
+        login_commands=tuple(logins),
+        external_commands=tuple(external),
     )
-
-
-# Re-exported: the Dockerfile and init commands import it from here.
-from workbench.core.analysis.trim_context import trim_context  # noqa: E402
-
-__all__ = ["Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]

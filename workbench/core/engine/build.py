@@ -13,6 +13,7 @@ import io
 import itertools
 import os
 import re
+import socket
 import tarfile
 import threading
 import time
@@ -22,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
+from workbench.core.timeouts import engine_timeout, ping_timeout
 
 ENGINE_DOWN_EXIT = 3
+CANCEL_GRACE = 5  # seconds a cancelled build may take to end before its connection is cut
 LAST_LINES = 20
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
@@ -136,15 +140,17 @@ def _short(text: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def connect(timeout: int = 600):
+def connect(timeout: float | None = None):
     """A docker client from the environment (``DOCKER_HOST``, TLS vars, docker context).
 
-    Raises WorkbenchError (exit code 3) with one line when no engine answers.
+    The engine must answer its version and ping within ``ping_timeout()`` seconds; later calls
+    time out after ``timeout`` seconds of silence (default ``engine_timeout()``). Raises
+    WorkbenchError (exit code 3) with one line when no engine answers.
     """
     import docker
 
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=ping_timeout())
         client.ping()
     except Exception as exc:  # the SDK raises several unrelated types for "no engine"
         raise WorkbenchError(
@@ -152,6 +158,7 @@ def connect(timeout: int = 600):
             "(scripts/provision-docker.sh) or point DOCKER_HOST / the docker context at one",
             exit_code=ENGINE_DOWN_EXIT,
         ) from None
+    client.api.timeout = engine_timeout() if timeout is None else timeout
     return client
 
 
@@ -166,9 +173,7 @@ def engine_address() -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    text = text[-1] if text else type(exc).__name__
-    return _short(text, 160)
+    return one_line(exc, last=True, width=160)
 
 
 def make_context(dockerfile: str, files: Mapping[str, bytes | str | Path] | None = None) -> bytes:
@@ -189,18 +194,6 @@ def make_context(dockerfile: str, files: Mapping[str, bytes | str | Path] | None
             info.size, info.mode, info.mtime = len(data), mode, 0
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def base_images(dockerfile: str) -> list[str]:
-    """Image references in the FROM lines that are not earlier stage names or ``scratch``."""
-    stages: set[str] = set()
-    images: list[str] = []
-    for ref, alias in _FROM.findall(dockerfile):
-        if ref.lower() != "scratch" and ref.lower() not in stages and ref not in images:
-            images.append(ref)
-        if alias:
-            stages.add(alias.lower())
-    return images
 
 
 def final_base_image(dockerfile: str) -> str | None:
@@ -249,6 +242,7 @@ def build_image(
             network_mode=network_mode,
             labels=dict(labels or {}),
             nocache=nocache,
+            timeout=client.api.timeout,
             rm=True,
             forcerm=True,
             decode=True,
@@ -260,7 +254,7 @@ def build_image(
         client.api.hooks["response"].remove(hook)
     done = threading.Event()
     watcher = threading.Thread(
-        target=_kill_on_cancel, args=(client, cancel, done, state), daemon=True
+        target=_kill_on_cancel, args=(client, cancel, done, state, *responses), daemon=True
     )
     watcher.start()
     try:
@@ -269,9 +263,15 @@ def build_image(
         if cancel.is_set():
             yield _cancelled(state, started)
         else:
+            reason = _reason(exc)
+            if "timed out" in reason.lower():
+                reason = (
+                    f"no word from it for {client.api.timeout:g} s (WORKBENCH_ENGINE_TIMEOUT "
+                    "sets how long to wait)"
+                )
             yield BuildFailed(
                 "engine",
-                f"lost the engine mid-build: {_reason(exc)}",
+                f"lost the engine mid-build: {reason}",
                 state.step,
                 state.total,
                 state.instruction,
@@ -301,15 +301,28 @@ def _close(*closables) -> None:
             thing.close()
 
 
-def _kill_on_cancel(client, cancel: threading.Event, done: threading.Event, state) -> None:
+def _kill_on_cancel(client, cancel: threading.Event, done: threading.Event, state, *open_):
     """Kill the running step's container as soon as ``cancel`` is set, so a silent step
-    (no output to wake the reader) stops at once."""
+    (no output to wake the reader) stops at once; an engine that still says nothing within
+    ``CANCEL_GRACE`` seconds has its connection closed under the reader."""
     while not done.wait(0.2):
         if cancel.is_set():
             if state.container:
                 with contextlib.suppress(Exception):  # it may have finished in between
                     client.api.kill(state.container)
+            if not done.wait(CANCEL_GRACE):
+                _hang_up(*open_)
             return
+
+
+def _hang_up(*responses) -> None:
+    """Shut the responses' sockets down: wakes a reader blocked on an engine that never
+    answers (closing alone does not)."""
+    for response in responses:
+        with contextlib.suppress(Exception):  # not a socket-backed response, already closed
+            raw = response.raw._fp.fp.raw
+            getattr(raw, "_sock", raw).shutdown(socket.SHUT_RDWR)
+    _close(*responses)
 
 
 def _cancelled(state: _State, started: float) -> BuildFailed:

@@ -1,16 +1,17 @@
 """The session's builds, one JSON object per line in ``.workbench/history.jsonl`` beside the
-recipe. Appends are atomic: the file is rewritten to a temp file and renamed into place."""
+recipe. An append is one ``O_APPEND`` write under ``flock`` (concurrent builds keep every
+record); reading checks each record's types and skips, and names, the lines that fail."""
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import os_reason
 
 HISTORY_DIR = ".workbench"
 HISTORY_FILE = "history.jsonl"
@@ -21,12 +22,6 @@ def history_path(recipe: str | os.PathLike) -> Path:
     return Path(recipe).resolve().parent / HISTORY_DIR / HISTORY_FILE
 
 
-def recipe_hash(text: str | bytes) -> str:
-    """sha256 of the recipe's text, so builds of the same recipe can be grouped."""
-    data = text.encode() if isinstance(text, str) else text
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def new_record(**fields) -> dict:
     """A history record stamped with the current UTC time (ISO 8601) and epoch seconds."""
     now = time.time()
@@ -35,47 +30,120 @@ def new_record(**fields) -> dict:
 
 
 def append_record(recipe: str | os.PathLike, record: dict) -> Path:
-    """Append ``record`` to the recipe's history atomically; returns the history path."""
+    """Append ``record`` to the recipe's history as one ``O_APPEND`` write under an exclusive
+    lock, so concurrent builds never lose a record; returns the history path."""
     path = history_path(recipe)
+    line = json.dumps(record, sort_keys=True, default=str).encode() + b"\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        old = path.read_bytes() if path.exists() else b""
-        if old and not old.endswith(b"\n"):
-            old += b"\n"
-        line = json.dumps(record, sort_keys=True, default=str).encode() + b"\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".history-", suffix=".tmp")
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(old + line)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) not in (b"\n", b""):
+                line = b"\n" + line  # a torn last line stays its own (skipped) line
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # releases the lock
     except OSError as exc:
         raise WorkbenchError(
-            f"cannot write the build history {path}: {exc.strerror}; check the directory "
+            f"cannot write the build history {path}: {os_reason(exc)}; check the directory "
             "is writable",
             exit_code=1,
         ) from None
     return path
 
 
-def load_history(recipe: str | os.PathLike) -> list[dict]:
-    """Every record of the recipe's history, oldest first; lines that do not parse are
-    skipped (a torn write never loses the records before it)."""
+# field -> the JSON types it may have (None allowed everywhere but time/status)
+_SCHEMA: dict[str, tuple[type, ...]] = {
+    "time": (str,),
+    "status": (str,),
+    "epoch": (int, float),
+    "recipe_hash": (str,),
+    "dockerfile": (str,),
+    "target": (dict,),
+    "base_image": (str,),
+    "tag": (str,),
+    "image_id": (str,),
+    "estimate_bytes": (int,),
+    "size_bytes": (int,),
+    "base_size_bytes": (int,),
+    "added_bytes": (int,),
+    "python_layer_bytes": (int,),
+    "layers": (list,),
+    "comparison": (dict,),
+    "smoke": (dict,),
+    "durations": (dict,),
+    "failure": (dict,),
+}
+_REQUIRED = ("time", "status")
+_NESTED = {
+    "comparison": {
+        "estimate_bytes": (int,),
+        "actual_bytes": (int,),
+        "difference_bytes": (int,),
+        "difference_ratio": (int, float),
+    },
+    "smoke": {"passed": (bool,)},
+    "failure": {"line": (str,), "kind": (str,)},
+    "durations": {"total_s": (int, float)},
+}
+
+
+def record_problem(record: object) -> str | None:
+    """Why ``record`` is not a history record the faces can show (None when it is)."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for key in _REQUIRED:
+        if not isinstance(record.get(key), str):
+            return f"{key} must be a string"
+    checks = [(key, record.get(key), types) for key, types in _SCHEMA.items()]
+    for key, fields in _NESTED.items():
+        inner = record.get(key) if isinstance(record.get(key), dict) else {}
+        checks += [(f"{key}.{name}", inner.get(name), types) for name, types in fields.items()]
+    for key, value, types in checks:
+        if not _typed(value, types):
+            return f"{key} must be {' or '.join(t.__name__ for t in types)}"
+    if not all(isinstance(layer, dict) for layer in record.get("layers") or []):
+        return "layers must be a list of objects"
+    return None
+
+
+def _typed(value: object, types: tuple[type, ...]) -> bool:
+    """None, or one of ``types`` (a JSON true/false is not a number)."""
+    if value is None:
+        return True
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
+
+
+def load_history(recipe: str | os.PathLike, problems: list[str] | None = None) -> list[dict]:
+    """Every valid record of the recipe's history, oldest first. A line that does not parse
+    or has wrong types is skipped (a torn write never loses the records around it); each
+    skipped line is described in ``problems`` when the caller passes a list."""
     path = history_path(recipe)
-    if not path.exists():
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise WorkbenchError(f"cannot read the build history {path}: {os_reason(exc)}") from None
     records = []
-    for line in path.read_text(errors="replace").splitlines():
+    for number, line in enumerate(raw.decode(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
         try:
             record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
+        except (ValueError, RecursionError):
+            problem: str | None = "not valid JSON"
+        else:
+            problem = record_problem(record)
+        if problem is None:
             records.append(record)
+        elif problems is not None:
+            problems.append(f"{path}:{number}: skipped ({problem})")
     return records
 
 

@@ -19,10 +19,11 @@ from workbench.core.engine.build import (
     connect,
     final_base_image,
 )
-from workbench.core.engine.history import append_record, new_record, recipe_hash
+from workbench.core.engine.history import append_record, new_record
 from workbench.core.engine.image_report import ImageReport, image_report
-from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_test
+from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_context, smoke_test
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 
 # Exit codes of `workbench build` / `workbench smoke` (documented in their --help).
 EXIT_OK = 0
@@ -53,9 +54,13 @@ class BuildPlan:
     probe_packages: tuple[str, ...] = ()
     estimate_bytes: int | None = None
     target: dict | None = None
-    recipe_text: str = ""
+    recipe_digest: str = ""  # ``Recipe.digest()``: ties builds of one recipe together
+    packages: Mapping[str, str] = field(default_factory=dict)  # name -> version installed
+    settings: Mapping[str, str] = field(default_factory=dict)  # base image, python, mode, trims
     buildargs: Mapping[str, str] = field(default_factory=dict)
     network_mode: str | None = None
+    scripts: tuple[str, ...] = ()
+    azure_cli: str | None = None
 
 
 @dataclass
@@ -69,6 +74,7 @@ class BuildOutcome:
     smoke: SmokeReport | None = None
     record: dict = field(default_factory=dict)
     history: Path | None = None
+    history_error: str | None = None  # why the record could not be appended
     exit_code: int = EXIT_OK
 
     def to_json(self) -> dict:
@@ -100,14 +106,16 @@ def run_plan(
     tag: str | None = None,
     smoke: bool = False,
     probe: bool = False,
+    run_script: bool = False,
     cancel: threading.Event | None = None,
     on_event: Callable[[BuildEvent], None] | None = None,
     on_progress: Callable[[str], None] | None = None,
     client=None,
 ) -> BuildOutcome:
-    """Build ``plan``, report on the image, optionally smoke-test (and probe) it, and append
-    the record to ``recipe``'s history. Never raises for engine/build failures: they are in
-    the outcome (``failure``, ``exit_code``) and in the history."""
+    """Build ``plan``, report on the image, optionally smoke-test (and probe) it, with
+    ``run_script`` run its scripts traced, and append the record to ``recipe``'s history.
+    Never raises for engine/build failures: they are in the outcome (``failure``,
+    ``exit_code``) and in the history."""
     started = time.monotonic()
     outcome = BuildOutcome()
     durations: dict[str, float] = {}
@@ -136,7 +144,7 @@ def run_plan(
                 client, outcome.result.image_id, base, estimate_bytes=plan.estimate_bytes
             )
             durations["report_s"] = round(time.monotonic() - mark, 3)
-        if outcome.result and (smoke or probe):
+        if outcome.result and (smoke or probe or run_script):
             mark = time.monotonic()
             outcome.smoke = smoke_test(
                 client,
@@ -145,6 +153,8 @@ def run_plan(
                 plan.calls,
                 plan.imports,
                 probe=plan.probe_packages if probe else (),
+                scripts=plan.scripts if run_script else (),
+                **smoke_context(client, base, plan.azure_cli, on_progress),
                 progress=on_progress,
             )
             durations["smoke_s"] = round(time.monotonic() - mark, 3)
@@ -152,14 +162,30 @@ def run_plan(
         kind = "engine" if exc.exit_code == EXIT_ENGINE_DOWN else "error"
         outcome.failure = BuildFailed(kind, str(exc), duration_s=time.monotonic() - started)
         outcome.exit_code = exc.exit_code
+    except Exception as exc:  # the engine misbehaving after the build (a 500, a cut line)
+        outcome.failure = BuildFailed(
+            "engine", f"the engine failed: {one_line(exc)}", duration_s=time.monotonic() - started
+        )
+    if cancel is not None and cancel.is_set() and not _cancelled(outcome):
+        outcome.failure = BuildFailed(
+            "cancelled", "cancelled", duration_s=time.monotonic() - started
+        )
+        outcome.exit_code = EXIT_OK
     durations["total_s"] = round(time.monotonic() - started, 3)
     if outcome.failure and outcome.exit_code == EXIT_OK:
         outcome.exit_code = _FAILURE_EXIT.get(outcome.failure.kind, EXIT_BUILD_FAILED)
     elif outcome.smoke and not outcome.smoke.passed:
         outcome.exit_code = EXIT_SMOKE_FAILED
     outcome.record = _record(plan, outcome, base, tag, durations)
-    outcome.history = append_record(recipe, outcome.record)
+    try:
+        outcome.history = append_record(recipe, outcome.record)
+    except WorkbenchError as exc:
+        outcome.history_error = str(exc)
     return outcome
+
+
+def _cancelled(outcome: BuildOutcome) -> bool:
+    return outcome.failure is not None and outcome.failure.kind == "cancelled"
 
 
 def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dict:
@@ -171,9 +197,12 @@ def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dic
         status = "smoke-failed"
     if outcome.result:
         durations["steps_s"] = [round(s, 3) for s in outcome.result.step_seconds]
+        durations["cached_steps"] = list(outcome.result.cached)  # step numbers from the cache
     return new_record(
         status=status,
-        recipe_hash=recipe_hash(plan.recipe_text or plan.dockerfile),
+        recipe_hash=f"sha256:{plan.recipe_digest}" if plan.recipe_digest else None,
+        packages=dict(plan.packages),
+        settings=dict(plan.settings),
         dockerfile=plan.dockerfile,
         target=plan.target,
         base_image=base,

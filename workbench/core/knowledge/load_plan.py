@@ -1,7 +1,7 @@
 """What azure-cli loads and runs for a set of command paths, from the static unit graph.
 
 ``plan_load(knowledge, paths)`` walks the per-file units of the knowledge base
-(``knowledge_units``):
+(``knowledge.units``):
 
 - roots: for each module the command index loads for a used top word, its load-time files
   (``__init__.py``, ``commands.py``, ``_params.py``) run whole, except callbacks registered
@@ -39,7 +39,7 @@ class LoadPlan:
     (class names, "_create" for a file imported by name, "*" for a star import).
     ``aaz_groups``: module -> group paths under ``aaz/latest`` ("disk": the whole group;
     "vmss/": only the group's own files) and the used command paths ("disk list": the
-    narrowest group the command runs in); see ``trimrules.rule_prune_aaz``. ``files``: the
+    narrowest group the command runs in); see ``trims.rules.rule_prune_aaz``. ``files``: the
     files reached (relative to ``command_modules``: "vm/_params.py").
     """
 
@@ -75,7 +75,9 @@ def _split_alias(entry: str) -> tuple[str, str]:
 class _Walker:
     def __init__(self, knowledge: Knowledge, paths: Iterable[tuple[str, ...]]) -> None:
         self.files: dict[str, dict[str, Any]] = knowledge.data["files"]
-        self.used = [tuple(p) for p in paths if p]
+        self.used = list(dict.fromkeys(tuple(p) for p in paths if p))
+        self._used_set = set(self.used)
+        self._used_prefixes = {p[:n] for p in self.used for n in range(len(p) + 1)}
         self.plan = LoadPlan()
         self.reached: set[str] = self.plan.files
         self.active: set[tuple[str, str]] = set()
@@ -214,13 +216,12 @@ class _Walker:
 
     # load-time blocks ----------------------------------------------------------------------
     def _in_scope(self, scope: str) -> bool:
-        words = tuple(scope.split())
-        return any(p[: len(words)] == words for p in self.used)
+        return tuple(scope.split()) in self._used_prefixes
 
     def _used(self, command: str) -> bool:
         """A registered command a used path is (or, for a path cut short, lies under)."""
         words = tuple(command.split())
-        return any(words[: len(p)] == p for p in self.used)
+        return any(words[:n] in self._used_set for n in range(1, len(words) + 1))
 
     def names_run(self, path: str, entry: dict[str, Any], unit: str) -> set[str]:
         if "blocks" not in entry or path.split("/", 1)[0] not in self.loaders:

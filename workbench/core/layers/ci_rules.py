@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line, os_reason
 
 DEFAULT_CONFIG = ".dive-ci"
 DISABLED = frozenset({"", "disabled", "off", "false"})
@@ -73,11 +74,13 @@ def load_rules(config: str | None, overrides: dict[str, object]) -> dict[str, st
 
 def _read_config(path: Path) -> dict[str, str]:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise WorkbenchError(f"{path}: cannot read CI config ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise WorkbenchError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise WorkbenchError(f"{path}: cannot read CI config ({os_reason(exc)})") from None
+    except UnicodeDecodeError:
+        raise WorkbenchError(f"{path}: not a text file (a CI config is YAML)") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise WorkbenchError(f"{path}: not valid YAML ({one_line(exc)})") from None
     data = data or {}
     if not isinstance(data, dict) or not isinstance(data.get("rules", {}), dict):
         raise WorkbenchError(f"{path}: expected a mapping with a 'rules:' section")

@@ -3,13 +3,18 @@
 Every source is read once, front to back; layer blobs (plain, gzip or zstd, sniffed by their
 magic bytes) are scanned while they stream past and never written to disk. In a legacy
 ``docker save`` the manifest comes after the layers, so each layer is scanned on its own and the
-order is applied at the end.
+order is applied at the end. A blob stored under its digest (``blobs/sha256/...``) is hashed
+as it streams and refused when its content does not match; digests and references are checked
+before use (no path outside an OCI layout is read), an index that refers back to itself is
+refused, and a config of the wrong shape is one line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from pathlib import Path
 import zstandard
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import one_line
 from workbench.core.layers.engine_export import engine_export
 from workbench.core.layers.layer_scan import LayerScan, normalize, scan_layer
 from workbench.core.layers.tarstream import (
@@ -103,11 +109,13 @@ def _read_archive(raw, name: str, total: int | None, progress: Progress | None) 
             head = data.read(BLOCK)
             kind = sniff(head)
             if kind == "json" and header.size <= MAX_JSON:
-                jsons[path] = _parse_json(head + data.read(), path, name)
+                jsons[path] = _parse_json(_verified(path, head + data.read(), name), path, name)
             elif kind in ("tar", "gzip", "zstd"):
-                scans[path] = scan_layer(open_tar_stream(kind, Prefixed(head, data)))
+                digesting = _Digesting(Prefixed(head, data), path)
+                scans[path] = scan_layer(open_tar_stream(kind, digesting))
+                _check_digest(path, digesting.finish(), name)
     except _STREAM_ERRORS as exc:
-        raise WorkbenchError(f"{name}: unreadable image archive: {_reason(exc)}") from None
+        raise WorkbenchError(f"{name}: unreadable image archive: {one_line(exc)}") from None
     if progress:
         progress(counted.done, counted.done, name)
 
@@ -123,13 +131,20 @@ def _read_oci_dir(root: Path, progress: Progress | None) -> ImageLayers:
     name = str(root)
 
     def get_json(ref: str):
-        path = root / ref
+        path = _inside(root, ref, name)
         if not path.is_file():
             return None
-        return _parse_json(path.read_bytes()[:MAX_JSON], ref, name)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_JSON + 1)
+        except OSError as exc:
+            raise WorkbenchError(f"{name}: cannot read {ref}: {one_line(exc)}") from None
+        if len(raw) > MAX_JSON:
+            raise WorkbenchError(f"{name}: {ref} is larger than {MAX_JSON >> 20} MB of JSON")
+        return _parse_json(_verified(ref, raw, name), ref, name)
 
     def layer(ref: str) -> LayerScan:
-        path = root / ref
+        path = _inside(root, ref, name)
         if not path.is_file():
             raise WorkbenchError(f"{name}: the manifest lists layer {ref}, which is missing")
         try:
@@ -138,9 +153,11 @@ def _read_oci_dir(root: Path, progress: Progress | None) -> ImageLayers:
                 kind = sniff(head)
                 if kind not in ("tar", "gzip", "zstd"):
                     raise TarFormatError(f"layer {ref} is not a tar, gzip or zstd blob")
-                scan = scan_layer(open_tar_stream(kind, Prefixed(head, raw)))
+                digesting = _Digesting(Prefixed(head, raw), ref)
+                scan = scan_layer(open_tar_stream(kind, digesting))
+                _check_digest(ref, digesting.finish(), name)
         except _STREAM_ERRORS as exc:
-            raise WorkbenchError(f"{name}: unreadable layer {ref}: {_reason(exc)}") from None
+            raise WorkbenchError(f"{name}: unreadable layer {ref}: {one_line(exc)}") from None
         if progress:
             progress(0, None, ref)
         return scan
@@ -152,12 +169,15 @@ def _assemble(name: str, get_json: Callable[[str], object], layer) -> ImageLayer
     """Find the manifest (docker ``manifest.json`` or OCI ``index.json``), order the layers."""
     try:
         config_ref, layer_refs = _manifest(name, get_json)
-        config = get_json(config_ref)
-        if not isinstance(config, dict):
-            raise WorkbenchError(f"{name}: image config {config_ref} is missing")
-        diff_ids = config.get("rootfs", {}).get("diff_ids") or []
     except (KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise WorkbenchError(f"{name}: malformed image manifest or config ({exc!r})") from None
+        raise WorkbenchError(f"{name}: malformed image manifest ({one_line(exc)})") from None
+    config = get_json(config_ref)
+    if not isinstance(config, dict):
+        raise WorkbenchError(f"{name}: image config {config_ref} is missing")
+    problem = _config_problem(config)
+    if problem:
+        raise WorkbenchError(f"{name}: image config {config_ref}: {problem}")
+    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     layers = [layer(ref) for ref in layer_refs]
     digests = diff_ids if len(diff_ids) == len(layer_refs) else [_digest_of(r) for r in layer_refs]
     return ImageLayers(name=name, config=config, layers=layers, digests=list(digests))
@@ -167,33 +187,130 @@ def _manifest(name: str, get_json) -> tuple[str, list[str]]:
     """(config ref, layer refs) from a docker ``manifest.json`` or an OCI ``index.json``."""
     manifest = get_json("manifest.json")
     if manifest is not None:
-        if not isinstance(manifest, list) or not manifest:
+        if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
             raise WorkbenchError(f"{name}: manifest.json lists no image")
-        return manifest[0]["Config"], list(manifest[0]["Layers"])
+        config, layers = manifest[0].get("Config"), manifest[0].get("Layers")
+        if not (isinstance(config, str) and _strings(layers)):
+            raise WorkbenchError(f"{name}: manifest.json: Config and Layers must be paths")
+        return normalize(config), [normalize(ref) for ref in layers]
     node = get_json("index.json")
     if node is None:
         raise WorkbenchError(
             f"{name}: no manifest.json or index.json found; not a `docker save` or OCI image"
         )
-    while "manifests" in node:  # an index (possibly nested): take the first image manifest
-        images = [m for m in node["manifests"] if _is_image(m)]
+    seen = {"index.json"}
+    while isinstance(node, dict) and "manifests" in node:  # an index, possibly nested
+        images = [m for m in node["manifests"] if isinstance(m, dict) and _is_image(m)]
         if not images:
             raise WorkbenchError(f"{name}: the OCI index lists no image manifest")
-        ref = _blob(images[0]["digest"])
+        ref = _blob(images[0].get("digest"), name)
+        if ref in seen:
+            raise WorkbenchError(f"{name}: the OCI index refers back to {ref} (a cycle)")
+        seen.add(ref)
         node = get_json(ref)
         if node is None:
             raise WorkbenchError(f"{name}: the OCI index refers to {ref}, which is missing")
-    return _blob(node["config"]["digest"]), [_blob(d["digest"]) for d in node["layers"]]
+    if not isinstance(node, dict) or not isinstance(node.get("layers"), list):
+        raise WorkbenchError(f"{name}: the OCI manifest has no layers list")
+    config = node.get("config")
+    digest = config.get("digest") if isinstance(config, dict) else None
+    layers = [d.get("digest") if isinstance(d, dict) else None for d in node["layers"]]
+    return _blob(digest, name), [_blob(d, name) for d in layers]
 
 
 def _is_image(descriptor: dict) -> bool:
-    platform = descriptor.get("platform") or {}
+    platform = descriptor.get("platform")
+    platform = platform if isinstance(platform, dict) else {}
     return platform.get("os") != "unknown"  # BuildKit attestation manifests say "unknown"
 
 
-def _blob(digest: str) -> str:
-    algorithm, _, hexdigest = digest.partition(":")
-    return f"blobs/{algorithm}/{hexdigest}"
+_DIGEST = re.compile(r"([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)", re.ASCII)
+_BLOB_PATH = re.compile(r"blobs/(sha256|sha512)/([0-9a-f]+)", re.ASCII)
+
+
+def _blob(digest: object, name: str) -> str:
+    """The layout path of a descriptor's digest; WorkbenchError for anything not a digest."""
+    match = _DIGEST.fullmatch(digest) if isinstance(digest, str) else None
+    if match is None:
+        raise WorkbenchError(f"{name}: {str(digest)[:80]!r} is not an OCI digest")
+    return f"blobs/{match.group(1)}/{match.group(2)}"
+
+
+def _inside(root: Path, ref: str, name: str) -> Path:
+    """``root / ref``, refused when it leaves the layout (``..``, an absolute path, a link)."""
+    path = (root / ref).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise WorkbenchError(f"{name}: {ref[:80]!r} points outside the OCI layout")
+    return path
+
+
+class _Digesting(io.RawIOBase):
+    """Passes reads through, hashing them with the algorithm a blob path ``ref`` names
+    (nothing to hash for other paths, e.g. a legacy ``docker save`` layer.tar)."""
+
+    def __init__(self, raw, ref: str) -> None:
+        self._raw = raw
+        match = _BLOB_PATH.fullmatch(ref)
+        self._hashes = {match.group(1): hashlib.new(match.group(1))} if match else {}
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            view = memoryview(buffer)[:n]
+            for h in self._hashes.values():
+                h.update(view)
+        return n
+
+    def finish(self) -> dict[str, str]:
+        """Read what the scanner left (tar padding) and return the digests of the whole blob."""
+        while self._hashes and self.read(READ_CHUNK):
+            pass
+        return {alg: h.hexdigest() for alg, h in self._hashes.items()}
+
+
+def _verified(ref: str, data: bytes, name: str) -> bytes:
+    """``data``, checked against the digest its blob path names (when it names one)."""
+    match = _BLOB_PATH.fullmatch(ref)
+    if match:
+        _check_digest(ref, {match.group(1): hashlib.new(match.group(1), data).hexdigest()}, name)
+    return data
+
+
+def _check_digest(ref: str, digests: dict[str, str], name: str) -> None:
+    match = _BLOB_PATH.fullmatch(ref)
+    if match and match.group(1) in digests and digests[match.group(1)] != match.group(2):
+        raise WorkbenchError(
+            f"{name}: blob {ref} does not match its digest (corrupt or altered); re-export it"
+        )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _config_problem(config: dict) -> str | None:
+    """Why an image config cannot be read for layers (None when it can)."""
+    rootfs = config.get("rootfs")
+    if rootfs is not None and not isinstance(rootfs, dict):
+        return "rootfs must be an object"
+    diff_ids = (rootfs or {}).get("diff_ids")
+    if diff_ids is not None and not _strings(diff_ids):
+        return "rootfs.diff_ids must be a list of digests"
+    history = config.get("history")
+    if history is None:
+        return None
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        return "history must be a list of objects"
+    for entry in history:
+        for key in ("created_by", "comment"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                return f"history {key} must be text"
+        if not isinstance(entry.get("empty_layer", False), bool):
+            return "history empty_layer must be true or false"
+    return None
 
 
 def _digest_of(ref: str) -> str:
@@ -206,10 +323,5 @@ def _digest_of(ref: str) -> str:
 def _parse_json(raw: bytes, what: str, name: str):
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WorkbenchError(f"{name}: {what} is not valid JSON") from None
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text or type(exc).__name__

@@ -123,12 +123,13 @@ def _parse_pax(data: bytes) -> dict[str, str]:
     records: dict[str, str] = {}
     pos = 0
     while pos < len(data):
+        if not data[pos:].strip(b"\0"):
+            break  # NUL padding after the last record
         space = data.find(b" ", pos)
-        if space < 0:
-            break
-        length = int(data[pos:space])
-        if length <= 0:
-            raise TarFormatError("malformed PAX header")
+        digits = data[pos:space] if space > pos else b""
+        length = int(digits) if digits.isdigit() and len(digits) < 12 else 0
+        if length <= space - pos + 1 or pos + length > len(data) or data[pos + length - 1] != 10:
+            raise TarFormatError("malformed PAX header (bad record length)")
         key, _, value = data[space + 1 : pos + length - 1].partition(b"=")
         records[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
         pos += length
@@ -165,7 +166,9 @@ def iter_tar(stream) -> Iterator[tuple[TarHeader, Bounded]]:
         except ValueError:
             raise TarFormatError("corrupt tar header (bad size field)") from None
         if "size" in pending and typeflag not in _META:
-            size = int(pending["size"])
+            size = _pax_int(pending, "size")
+        if size < 0:
+            raise TarFormatError("corrupt tar header (negative size)")
         data = Bounded(stream, size)
         if typeflag in _META:
             payload = data.read()
@@ -183,19 +186,30 @@ def iter_tar(stream) -> Iterator[tuple[TarHeader, Bounded]]:
         if block[257:262] == b"ustar" and block[345] and block[263:265] == b"00":
             name = _field_str(block[345:500]) + "/" + name  # POSIX ustar prefix field
         meta = {**pax_global, **pending} if pax_global else pending
-        header = TarHeader(
-            name=meta.get("path", name),
-            size=size,
-            typeflag=typeflag,
-            linkname=meta.get("linkpath") or _field_str(block[157:257]),
-            mode=_field_int(block[100:108]) & 0o7777,
-            uid=int(meta["uid"]) if "uid" in meta else _field_int(block[108:116]),
-            gid=int(meta["gid"]) if "gid" in meta else _field_int(block[116:124]),
-        )
+        try:
+            header = TarHeader(
+                name=meta.get("path", name),
+                size=size,
+                typeflag=typeflag,
+                linkname=meta.get("linkpath") or _field_str(block[157:257]),
+                mode=_field_int(block[100:108]) & 0o7777,
+                uid=_pax_int(meta, "uid") if "uid" in meta else _field_int(block[108:116]),
+                gid=_pax_int(meta, "gid") if "gid" in meta else _field_int(block[116:124]),
+            )
+        except ValueError:
+            raise TarFormatError("corrupt tar header (bad mode, uid or gid field)") from None
         pending = {}
         yield header, data
         data.skip()
         _skip_padding(stream, size)
+
+
+def _pax_int(meta: dict[str, str], key: str) -> int:
+    """A PAX decimal field (size, uid, gid); TarFormatError when it is not one."""
+    text = meta[key]
+    if not (text.isascii() and text.isdigit() and len(text) < 20):
+        raise TarFormatError(f"malformed PAX header ({key}={text[:20]!r})")
+    return int(text)
 
 
 def _skip_padding(stream, size: int) -> None:

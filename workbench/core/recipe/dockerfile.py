@@ -14,21 +14,29 @@ Layout rules (each explained again in the Dockerfile's own comments):
   pinned from the resolution, or installed from a hashed lock with ``--require-hashes``.
 - A pip CA bundle never reaches the final image: Docker's classic builder keeps whatever is
   COPYed in a layer, so with a CA the install happens in a builder stage and only its result
-  (the venv, or a ``pip --root`` tree in system mode) is copied into the final stage.
+  (the venv, or a ``pip --root`` tree in system mode) is copied into the final stage. An index
+  URL with credentials is likewise a build arg of the builder stage only (``build_args``), so
+  it is neither in the Dockerfile text nor in the final image's history.
+- Recipe text never becomes an instruction: values are checked against their grammars
+  (``recipe.fields``), every value in a RUN is shell-quoted, COPY uses the JSON form and
+  comments are flattened to one line.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
+import stat
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
+from workbench.core.defaults import VENV
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import same_file, write_atomic
+from workbench.core.recipe import fields
 from workbench.core.recipe.recipe import FAMILIES, Recipe, canonical
 from workbench.core.trims.registry import (
     PLAN_FILE,
@@ -40,7 +48,6 @@ from workbench.core.trims.registry import (
     trim_script,
 )
 
-VENV = "/opt/az"
 AZCOPY_DIR = "/opt/azcopy"
 SCRIPTS_DIR = "/scripts"
 STAGING = "/tmp/workbench"  # where COPYed build inputs live inside the build
@@ -56,6 +63,7 @@ _BUILD_DEPS = {
 _AZCOPY_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 CLI = "azure-cli"
 _INDENT = "    "
+_INDEX_ARG = "PIP_INDEX_URL"  # pip reads it from the environment
 
 
 @dataclass(frozen=True)
@@ -78,13 +86,26 @@ class Resolution:
 
     @classmethod
     def from_json(cls, data: Mapping) -> Resolution:
-        """From ``{"versions": {...}, "no_wheel": [...], "lock": "...", "core": [...]}``."""
-        return cls(
-            data.get("versions", {}),
-            frozenset(data.get("no_wheel", ())),
-            data.get("lock"),
-            frozenset(data.get("core", ())),
-        )
+        """From ``{"versions": {...}, "no_wheel": [...], "lock": "...", "core": [...]}``;
+        WorkbenchError (one line) for data of another shape."""
+        versions = data.get("versions", {}) if isinstance(data, Mapping) else None
+        no_wheel = data.get("no_wheel", []) if isinstance(data, Mapping) else None
+        lock = data.get("lock") if isinstance(data, Mapping) else None
+        core = data.get("core", []) if isinstance(data, Mapping) else None
+        if not (
+            isinstance(versions, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items())
+            and isinstance(no_wheel, list)
+            and all(isinstance(n, str) for n in no_wheel)
+            and (lock is None or isinstance(lock, str))
+            and isinstance(core, list)
+            and all(isinstance(n, str) for n in core)
+        ):
+            raise WorkbenchError(
+                'a resolution is {"versions": {name: version}, "no_wheel": [name], '
+                '"lock": text, "core": [name]}'
+            )
+        return cls(dict(versions), frozenset(no_wheel), lock, frozenset(core))
 
     @classmethod
     def from_size_model(cls, model, requested, *, lock: bool = False) -> Resolution:
@@ -115,13 +136,27 @@ class BuildContext:
 
     dockerfile: str
     files: Mapping[str, bytes | Path] = field(default_factory=dict)
+    build_args: Mapping[str, str] = field(default_factory=dict)
 
-    def write(self, directory: str | Path, dockerfile: str = "Dockerfile") -> Path:
+    def write(
+        self, directory: str | Path, dockerfile: str = "Dockerfile", *, keep: Iterable[Path] = ()
+    ) -> Path:
         """Write the Dockerfile and every file into ``directory``; returns the Dockerfile path.
 
-        A file already there with other content is backed up to ``<name>.bak`` first.
+        A file already there with other content is backed up to ``<name>.bak`` first. Nothing
+        is written onto a file this context copies from, nor onto ``keep`` (the recipe).
         """
         directory = Path(directory)
+        sources = [*keep, *(c for c in self.files.values() if isinstance(c, Path))]
+        generated = [directory / dockerfile] + [
+            directory / rel for rel, c in self.files.items() if not isinstance(c, Path)
+        ]
+        for dest in generated:
+            hit = next((s for s in sources if same_file(dest, s)), None)
+            if hit is not None:
+                raise WorkbenchError(
+                    f"{dest} is {hit}, an input of this build; write the Dockerfile elsewhere"
+                )
         for rel, content in self.files.items():
             dest = directory / rel
             if not (isinstance(content, Path) and dest.exists() and dest.samefile(content)):
@@ -132,27 +167,13 @@ class BuildContext:
 
 
 def _write_kept(dest: Path, content: bytes | Path) -> None:
-    """Write (or copy, keeping the mode) atomically unless identical; back up a different
-    existing file first."""
+    """Write (or copy, with the source's mode) atomically unless identical; a different
+    existing file is kept as ``.bak``."""
     data = content.read_bytes() if isinstance(content, Path) else content
-    if dest.exists() and dest.read_bytes() == data:
+    if dest.is_file() and dest.read_bytes() == data:
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        shutil.copy2(dest, dest.with_name(dest.name + ".bak"))
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    if isinstance(content, Path):
-        shutil.copy2(content, tmp)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, dest)
-
-
-def render_dockerfile(
-    recipe: Recipe, resolution: Resolution, trim_context: TrimContext | None = None
-) -> str:
-    """The Dockerfile text for ``recipe`` (see ``build_context`` for the files it needs)."""
-    return build_context(recipe, resolution, trim_context).dockerfile
+    mode = stat.S_IMODE(content.stat().st_mode) if isinstance(content, Path) else None
+    write_atomic(dest, data, backup="single", mode=mode)
 
 
 def build_context(
@@ -160,8 +181,9 @@ def build_context(
 ) -> BuildContext:
     """Dockerfile plus context files for ``recipe``, pinned by ``resolution``.
 
-    ``trim_context`` comes from the analysis; the recipe's ``[keep]`` table is merged in.
+    ``trim_context``: what the trims keep (the project merges the recipe's ``[keep]`` in).
     """
+    recipe.check_values()
     family = recipe.package_family()
     if family not in FAMILIES:
         raise WorkbenchError(
@@ -171,14 +193,43 @@ def build_context(
     return _Renderer(recipe, resolution, trim_context, family).render()
 
 
+@dataclass(frozen=True)
+class OsPackagePlan:
+    """The OS packages a recipe's Dockerfile installs: the runtime ones the final image keeps,
+    the build deps it adds and removes again, and whether the final stage runs the package
+    manager at all (then its database files are rewritten into a layer)."""
+
+    family: str
+    runtime: tuple[str, ...]
+    build: tuple[str, ...]
+    final_runs_manager: bool
+
+
+def os_package_plan(recipe: Recipe, resolution: Resolution) -> OsPackagePlan:
+    """What ``build_context`` would install with the OS package manager, without rendering."""
+    family = recipe.package_family()
+    if family not in FAMILIES:
+        raise WorkbenchError(
+            f"base image {recipe.base!r}: unknown package family; set family to one of "
+            f"{', '.join(FAMILIES)}"
+        )
+    r = _Renderer(recipe, resolution, None, family)
+    runtime = tuple(r._runtime_packages())
+    build = tuple(r._build_deps()) if resolution.no_wheel else ()
+    return OsPackagePlan(family, runtime, build, bool(runtime) or (bool(build) and not r.builder))
+
+
 class _Renderer:
     def __init__(self, recipe, resolution, trim_context, family) -> None:
         self.r = recipe
         self.res = resolution
         self.family = family
         self.trims = ordered(recipe.trims)
-        self.context = (trim_context or TrimContext()).merged(recipe.keep.context())
-        self.builder = recipe.mode == "multistage" or bool(recipe.pip.ca_bundle)
+        self.context = trim_context or TrimContext()
+        self.secret_index = _has_credentials(recipe.pip.index_url)
+        self.builder = (
+            recipe.mode == "multistage" or bool(recipe.pip.ca_bundle) or self.secret_index
+        )
         self.root = recipe.mode == "system" and self.builder  # a pip --root tree
         # uv has no --root: a system-mode builder keeps pip
         self.uv = self.builder and not self.root and recipe.pip.builder_installer == "uv"
@@ -195,7 +246,8 @@ class _Renderer:
         else:
             lines += self._single_stage()
         lines += self._tail()
-        return BuildContext("\n".join(lines) + "\n", self.files)
+        args = {_INDEX_ARG: self.r.pip.index_url} if self.secret_index else {}
+        return BuildContext("\n".join(lines) + "\n", self.files, args)
 
     def _stage(self, name: str, content: bytes | Path) -> str:
         """Register a build input in the context; its context path."""
@@ -218,7 +270,8 @@ class _Renderer:
     def _header(self) -> list[str]:
         source = self.r.path.name if self.r.path else "a workbench recipe"
         lines = [
-            f"# Generated by workbench from {source} (recipe sha256 {self.r.digest()[:12]});",
+            f"# Generated by workbench from {_flat(source)} (recipe sha256 "
+            f"{self.r.digest()[:12]});",
             "# edit the recipe and re-render rather than editing this file.",
             f"# Azure CLI {self.r.azure_cli} on {self.r.base} ({self.family} packages), "
             f"install mode {self.r.mode}.",
@@ -239,7 +292,7 @@ class _Renderer:
         staged = self._trim_inputs() + self._ca_input()
         if self.res.lock is not None:
             staged.append(self._stage("requirements.lock", self.res.lock.encode()))
-        lines = [f"FROM {self.r.base}", ""]
+        lines = [f"FROM {_image(self.r.base)}", ""]
         lines += self._copy_staged(staged)
         steps = self._runtime_steps() + self._single_install_steps() + self._azcopy_steps()
         steps += self._cleanup_steps(staged)
@@ -267,9 +320,19 @@ class _Renderer:
                 "after a toggle redoes only the layers from the first changed one on; whatever "
                 "a later layer deletes costs nothing, since only the result is copied."
             ),
-            f"FROM {self.r.base} AS builder",
+            f"FROM {_image(self.r.base)} AS builder",
             "",
         ]
+        if self.secret_index:
+            lines += [
+                *_comment(
+                    f"The index URL carries credentials: a build arg of this stage only "
+                    f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
+                    "environment, and the final stage never sees it."
+                ),
+                f"ARG {_INDEX_ARG}",
+                "",
+            ]
         lines += self._copy_staged(self._ca_input())
         lines += [*self._tools_comment(), *_run(self._tool_steps()), ""]
         core, sdk = self._install_layers()
@@ -386,7 +449,7 @@ class _Renderer:
     def _final_stage_from_builder(self) -> list[str]:
         lines = [
             "# ---- final stage: the base image plus the trimmed result, nothing else ----",
-            f"FROM {self.r.base}",
+            f"FROM {_image(self.r.base)}",
             "",
         ]
         runtime = self._runtime_steps()
@@ -465,7 +528,7 @@ class _Renderer:
         note = "" if self.builder else "; removed by the RUN below (a few KB stay in this layer)"
         return [
             *_comment(f"Build inputs: {names}{note}."),
-            f"COPY {' '.join(staged)} {STAGING}/",
+            _copy([*staged, f"{STAGING}/"]),
             "",
         ]
 
@@ -483,7 +546,7 @@ class _Renderer:
             self.files[seen[name]] = self.r.root / script
         return [
             "# The scripts this image exists to run.",
-            f"COPY {' '.join(seen.values())} {SCRIPTS_DIR}/",
+            _copy([*seen.values(), f"{SCRIPTS_DIR}/"]),
             f"WORKDIR {SCRIPTS_DIR}",
             "",
         ]
@@ -499,10 +562,10 @@ class _Renderer:
         if not packages:
             return []
         if self.family == "apk":
-            return [f"apk add --no-cache {' '.join(packages)}"]
+            return [f"apk add --no-cache {_words(packages)}"]
         return [
             "apt-get update",
-            f"apt-get install -y --no-install-recommends {' '.join(packages)}",
+            f"apt-get install -y --no-install-recommends {_words(packages)}",
         ]
 
     def _build_deps(self) -> list[str]:
@@ -516,10 +579,10 @@ class _Renderer:
     def _build_dep_steps(self, update: bool) -> list[str]:
         deps = self._build_deps()
         if deps and self.family == "apk":
-            return [f"apk add --no-cache --virtual=.build-deps {' '.join(deps)}"]
+            return [f"apk add --no-cache --virtual=.build-deps {_words(deps)}"]
         if deps:
             return ["apt-get update"] * update + [
-                f"apt-get install -y --no-install-recommends {' '.join(deps)}"
+                f"apt-get install -y --no-install-recommends {_words(deps)}"
             ]
         return []
 
@@ -535,8 +598,8 @@ class _Renderer:
             steps.append(f"{pip} --no-deps --require-hashes -r {STAGING}/requirements.lock")
         else:
             steps += [
-                f"{pip} --no-deps {CLI}=={self.r.azure_cli}",
-                _continued(pip, list(self._specs().values())),
+                f"{pip} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}",
+                _continued(pip, [_arg(s) for s in self._specs().values()]),
             ]
         if self.trims:
             before = f" --before {STAGING}/before.txt" if self.r.mode == "system" else ""
@@ -546,7 +609,7 @@ class _Renderer:
         if deps and self.family == "apk":
             steps.append("apk del --purge .build-deps")
         elif deps:
-            steps.append(f"apt-get purge -y --auto-remove {' '.join(deps)}")
+            steps.append(f"apt-get purge -y --auto-remove {_words(deps)}")
         return steps
 
     def _tool_steps(self) -> list[str]:
@@ -566,10 +629,10 @@ class _Renderer:
             core = [f"{install} --no-deps --require-hashes -r {STAGING}/core.lock"]
             has_sdk = bool(self.res.lock_part(core=False))
             return core, [f"{install} --no-deps --require-hashes -r {STAGING}/sdk.lock"] * has_sdk
-        specs = self._specs()
+        specs = {n: _arg(s) for n, s in self._specs().items()}
         core_specs = [s for n, s in specs.items() if n in self.res.core]
         sdk_specs = [s for n, s in specs.items() if n not in self.res.core]
-        core = [f"{install} --no-deps {CLI}=={self.r.azure_cli}"]
+        core = [f"{install} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}"]
         core += [_continued(install, core_specs)] * bool(core_specs)
         return core, [_continued(install, sdk_specs)] * bool(sdk_specs)
 
@@ -614,8 +677,8 @@ class _Renderer:
     def _pip(self, flags, *, root: bool = False) -> str:
         """A ``pip install`` command with the recipe's index, CA and the given flags."""
         opts = ["--no-cache-dir", "--disable-pip-version-check"]
-        if self.r.pip.index_url:
-            opts.append(f"--index-url {shlex.quote(self.r.pip.index_url)}")
+        if self.r.pip.index_url and not self.secret_index:
+            opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
         if self.r.pip.ca_bundle:
             opts.append(f"--cert {STAGING}/pip-ca.pem")
         if self.r.mode == "system" and self.distro_python:
@@ -629,8 +692,10 @@ class _Renderer:
         """A ``uv pip install`` command into the venv with the recipe's index and CA."""
         env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
         opts = [f"--python {VENV}/bin/python", "--no-cache"]
-        if self.r.pip.index_url:
-            opts.append(f"--index-url {shlex.quote(self.r.pip.index_url)}")
+        if self.secret_index:  # the stage's build arg, expanded by the shell (quoted)
+            opts.append(f'--index-url "${_INDEX_ARG}"')
+        elif self.r.pip.index_url:
+            opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
         return f"{env}{TOOLS}/bin/uv pip install {' '.join(opts)}"
 
     def _specs(self) -> dict[str, str]:
@@ -661,7 +726,7 @@ class _Renderer:
         if az is None:
             return []
         arch = self.r.target.arch or "x86_64"
-        url = az.url.format(version=az.version, arch=_AZCOPY_ARCH.get(arch, arch))
+        url = fields.expand_template(az.url, version=az.version, arch=_AZCOPY_ARCH.get(arch, arch))
         dest = (INSTALL_ROOT if self.root else "") + AZCOPY_DIR
         env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
         fetch = (
@@ -671,8 +736,7 @@ class _Renderer:
         )
         return [
             f"mkdir -p {STAGING} {dest}",
-            f"{env}python3 -c {shlex.quote(fetch)} {shlex.quote(url)} {az.sha256} "
-            f"{STAGING}/azcopy.tar.gz",
+            f"{env}python3 -c {_arg(fetch)} {_arg(url)} {_arg(az.sha256)} {STAGING}/azcopy.tar.gz",
             f"tar -xzf {STAGING}/azcopy.tar.gz -C {dest} --strip-components=1",
         ]
 
@@ -689,6 +753,47 @@ class _Renderer:
         if staged or self.r.azcopy:
             steps.append(f"rm -rf {STAGING}")
         return steps
+
+
+def _has_credentials(url: str | None) -> bool:
+    """Whether an index URL carries a user name or password."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        return bool(parts.username or parts.password)
+    except ValueError:
+        return False
+
+
+def _copy(paths: list[str]) -> str:
+    """A COPY in the JSON form: no path can break it (spaces, quotes, newlines)."""
+    return "COPY " + json.dumps(paths)
+
+
+def _words(values: list[str]) -> str:
+    """Shell-quoted arguments."""
+    return " ".join(_arg(v) for v in values)
+
+
+def _arg(value: str) -> str:
+    """``value`` shell-quoted for a RUN line; a control character (a newline would end the
+    instruction whatever the quoting) is refused."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise WorkbenchError(f"{value!r}: a control character cannot reach a RUN line")
+    return shlex.quote(value)
+
+
+def _image(base: str) -> str:
+    """``base`` for a FROM line: one word, no control characters."""
+    if not base or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in base):
+        raise WorkbenchError(f"base {base!r}: an image reference is one word")
+    return base
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line (for comments): control characters become spaces."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
 
 
 def _lock_name(line: str) -> str:

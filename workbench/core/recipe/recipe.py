@@ -1,8 +1,9 @@
 """The recipe: the user's choices in ``workbench.toml``, loaded, validated and saved.
 
-Loaded with tomlkit so a rewrite keeps the user's comments and layout; saved atomically
-(temp file + os.replace) after backing up an existing file to ``<name>.bak``. Every bad
-input is one ``WorkbenchError`` line naming the file, the key and what to do.
+Loaded with tomlkit so a rewrite keeps the user's comments and layout; saved with
+``files.write_atomic`` (an existing file kept as ``<name>.bak``; a file changed on disk since
+it was loaded is refused). Every bad input is one ``WorkbenchError`` line naming the file, the
+key and what to do.
 """
 
 from __future__ import annotations
@@ -11,22 +12,27 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import ParseError
+from tomlkit.exceptions import ParseError, TOMLKitError
 
+from workbench.core.defaults import (
+    DEFAULT_AZURE_CLI,
+    DEFAULT_BASE_IMAGE,
+    DEFAULT_LOGIN,
+    LOGIN_ROUTES,
+    NO_LOGIN,
+    PIN_MODES,
+)
+from workbench.core.defaults import INSTALL_MODES as MODES
 from workbench.core.errors import WorkbenchError
+from workbench.core.files import Backup, Stamp, one_line, os_reason, same_file, write_atomic
+from workbench.core.recipe import fields
 from workbench.core.trims.registry import TRIMS, TrimContext, get_trim
 
-DEFAULT_BASE_IMAGE = "python:3.12-alpine"
-DEFAULT_AZURE_CLI = "2.91.0"
-MODES = ("system", "venv", "multistage")
-PIN_MODES = ("exact", "compatible", "none")
 FAMILIES = ("apk", "apt")
 INSTALLERS = ("uv", "pip")  # a builder stage's installer; single-stage modes use pip
 
@@ -111,13 +117,16 @@ class Recipe:
     packages: list[Package] = field(default_factory=list)
     trims: list[str] = field(default_factory=list)
     runtime_packages: list[str] = field(default_factory=list)
+    login: str = DEFAULT_LOGIN
     target: TargetOverride = field(default_factory=TargetOverride)
     keep: Keep = field(default_factory=Keep)
     dropped: dict[str, str] = field(default_factory=dict)  # package left out -> why
     azcopy: AzCopy | None = None
     pip: PipSettings = field(default_factory=PipSettings)
+    observed_paths: list[str] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
     _doc: Any = field(default=None, compare=False, repr=False)
+    _stamp: Stamp | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------
     @property
@@ -150,6 +159,7 @@ class Recipe:
         data = asdict(self)
         data.pop("path")
         data.pop("_doc")
+        data.pop("_stamp")
         return data
 
     def digest(self) -> str:
@@ -159,16 +169,22 @@ class Recipe:
         data = self.to_data()
         data.pop("dropped")
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        if not data["observed_paths"]:  # recipes from before the field hash as they did
+            del data["observed_paths"]
+        if data["login"] == DEFAULT_LOGIN:
+            del data["login"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     # ---- validation ------------------------------------------------------------------
     def validate(self, where: str = "recipe") -> None:
         """Check values, conflicts and files; WorkbenchError with one line otherwise."""
+        self.check_values(where)
         if self.mode not in MODES:
             raise WorkbenchError(
                 f"{where}: mode must be one of {', '.join(MODES)}, not {self.mode!r}"
             )
+        check_login(self.login, where)
         if self.family is not None and self.family not in FAMILIES:
             raise WorkbenchError(
                 f"{where}: family must be one of {', '.join(FAMILIES)}, not {self.family!r}"
@@ -199,7 +215,7 @@ class Recipe:
                 f"{where}: azcopy.sha256 must be 64 hex digits (the download is verified)"
             )
         for script in self.scripts:
-            if not (self.root / script).is_file():
+            if not self._file(script).is_file():
                 raise WorkbenchError(f"{where}: script {script} not found in {self.root}")
         if self.pip.ca_bundle and not self._file(self.pip.ca_bundle).is_file():
             raise WorkbenchError(f"{where}: pip.ca_bundle {self.pip.ca_bundle} not found")
@@ -217,6 +233,43 @@ class Recipe:
                 "apt for Debian/Ubuntu)"
             )
 
+    def check_values(self, where: str = "recipe") -> None:
+        """Every value that reaches the Dockerfile against its grammar (see ``fields``)."""
+        family = self.package_family() or "apt"
+        checks: list[tuple[str, str | None]] = [
+            ("base", fields.image_reference(self.base)),
+            ("azure_cli", fields.version(self.azure_cli)),
+        ]
+        for pkg in self.packages:
+            checks.append((f"packages.{pkg.name}", fields.distribution_name(pkg.name)))
+            if pkg.version is not None:
+                compatible = pkg.pin == "compatible"
+                checks.append(
+                    (
+                        f"packages.{pkg.name}.version",
+                        fields.version(pkg.version, compatible=compatible),
+                    )
+                )
+        checks += [
+            ("runtime_packages", fields.os_package(p, family)) for p in self.runtime_packages
+        ]
+        t = self.target
+        checks += [
+            ("target.python", t.python and fields.python_version(t.python)),
+            ("target.libc_version", t.libc_version and fields.libc_version(t.libc_version)),
+            ("target.libc", _one_of(t.libc, ("glibc", "musl"))),
+            ("target.arch", _one_of(t.arch, ("x86_64", "aarch64"))),
+            ("pip.index_url", self.pip.index_url and fields.http_url(self.pip.index_url)),
+        ]
+        if self.azcopy is not None:
+            checks += [
+                ("azcopy.version", fields.token(self.azcopy.version, "AzCopy version")),
+                ("azcopy.url", fields.url_template(self.azcopy.url)),
+            ]
+        for key, problem in checks:
+            if problem:
+                raise WorkbenchError(f"{where}: {key}: {problem}")
+
     def _file(self, name: str) -> Path:
         return (self.root / os.path.expanduser(name)).resolve()
 
@@ -226,19 +279,29 @@ class Recipe:
         """Read and validate ``path``."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
         except FileNotFoundError:
             raise WorkbenchError(
                 f"recipe {path} not found; create one with workbench init"
             ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WorkbenchError(f"cannot read recipe {path}: {exc}") from None
-        return cls.from_toml(text, path)
+        except IsADirectoryError:
+            raise WorkbenchError(f"recipe {path} is a directory; name the TOML file") from None
+        except OSError as exc:
+            raise WorkbenchError(f"cannot read recipe {path}: {os_reason(exc)}") from None
+        except UnicodeDecodeError as exc:
+            raise WorkbenchError(
+                f"recipe {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            ) from None
+        recipe = cls.from_toml(text, path)
+        recipe._stamp = Stamp.of(path, raw)
+        return recipe
 
     @classmethod
     def from_toml(cls, text: str, path: Path | None = None) -> Recipe:
         """Parse and validate recipe text (``path`` names it and anchors relative paths)."""
         where = str(path or "recipe")
+        text = text.removeprefix("\ufeff")  # a UTF-8 BOM some editors write
         try:
             doc = tomlkit.parse(text)
         except ParseError as exc:
@@ -246,6 +309,10 @@ class Recipe:
             raise WorkbenchError(
                 f"{where}:{exc.line}:{exc.col + 1}: invalid TOML: {message}"
             ) from None
+        except TOMLKitError as exc:  # a key defined twice, and the like
+            raise WorkbenchError(f"{where}: invalid TOML: {one_line(exc)}") from None
+        except RecursionError:
+            raise WorkbenchError(f"{where}: invalid TOML: nested too deeply") from None
         recipe = _from_data(doc.unwrap(), where)
         recipe.path = path
         recipe._doc = doc
@@ -264,31 +331,34 @@ class Recipe:
         _sync_table(doc, data)
         return tomlkit.dumps(doc)
 
-    def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write atomically; an existing file is first copied to ``<name>.bak``."""
+    def save(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        force: bool = False,
+        overwrite: bool = True,
+        backup: Backup = "single",
+    ) -> Path:
+        """Write atomically; an existing file is first copied to ``<name>.bak`` (``backup``:
+        see ``files.write_atomic``). Saving over the file it was loaded from refuses
+        (``ChangedOnDisk``) when that file changed on disk since, unless ``force``;
+        ``overwrite=False`` refuses any existing file."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise WorkbenchError("recipe has no file name; pass one to save")
         text = self.to_toml()
-        write_atomic(target, text)
+        same = self.path is not None and self._stamp is not None and same_file(target, self.path)
+        expect = self._stamp if same and not force else None
+        write_atomic(target, text, backup=backup, overwrite=overwrite, expect=expect)
         self.path = target
+        self._stamp = Stamp.of(target, text.encode("utf-8"))
         return target
 
 
-def write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` via a temp file + os.replace, backing up what was there."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        shutil.copy2(target, target.with_name(target.name + ".bak"))
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _one_of(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None or value in allowed:
+        return None
+    return f"{value!r} is not one of {', '.join(allowed)}"
 
 
 def canonical(name: str) -> str:
@@ -314,12 +384,14 @@ _TOP = {
     "scripts": list,
     "trims": list,
     "runtime_packages": list,
+    "login": str,
     "packages": dict,
     "target": dict,
     "keep": dict,
     "dropped": dict,
     "azcopy": dict,
     "pip": dict,
+    "observed_paths": list,
 }
 _TABLES = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
@@ -368,11 +440,13 @@ def _from_data(data: dict, where: str) -> Recipe:
         packages=[_package(n, v, where) for n, v in data.get("packages", {}).items()],
         trims=_strings(data.get("trims", []), where, "trims"),
         runtime_packages=_strings(data.get("runtime_packages", []), where, "runtime_packages"),
+        login=data.get("login", DEFAULT_LOGIN),
         target=TargetOverride(**data.get("target", {})),
         keep=Keep(_strings(keep.get("modules", []), where, "keep.modules"), aaz),
         dropped=_reasons(data.get("dropped", {}), where),
         azcopy=AzCopy(**data["azcopy"]) if "azcopy" in data else None,
         pip=PipSettings(**data.get("pip", {})),
+        observed_paths=_strings(data.get("observed_paths", []), where, "observed_paths"),
     )
 
 
@@ -407,12 +481,14 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "scripts": recipe.scripts,
         "trims": recipe.trims,
         "runtime_packages": recipe.runtime_packages,
+        "login": recipe.login,
         "target": asdict(recipe.target),
         "packages": packages,
         "keep": asdict(recipe.keep),
         "dropped": dict(recipe.dropped),
         "azcopy": asdict(recipe.azcopy) if recipe.azcopy else None,
         "pip": asdict(recipe.pip),
+        "observed_paths": recipe.observed_paths,
     }
     return data
 
@@ -465,11 +541,26 @@ def _template() -> tomlkit.TOMLDocument:
 #   scripts           az scripts to analyse and to COPY into the image
 #   trims             no-compile, prune-modules, prune-aaz, trim-api-versions, drop-pip
 #   runtime_packages  OS packages the scripts need at run time (e.g. bash coreutils jq)
+#   login             service-principal (default: az login/logout/account are kept, as a
+#                     pipeline logs in before the script) | none (the image never logs in)
 #   [packages]        name = "exact" | "compatible" | "none" (or {pin = ..., version = ...})
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
 #   [dropped]         packages left out on purpose, and why (e.g. the probe's dead weight)
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
 #   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image),
 #                     installer = "uv" (default) | "pip" (the builder stage's installer)
+#   observed_paths    az command paths seen only when the scripts ran (workbench init --trace);
+#                     the analysis and trims count them (branches the run did not take: not
+#                     covered)
 """
     )
+
+
+def check_login(route: str, where: str = "recipe") -> str:
+    """``route`` when it is one of ``LOGIN_ROUTES``; one WorkbenchError line otherwise."""
+    if route not in LOGIN_ROUTES:
+        raise WorkbenchError(
+            f"{where}: login must be one of {', '.join(LOGIN_ROUTES)}, not {route!r} "
+            f'("{NO_LOGIN}": the image never logs in itself, so the login commands are not kept)'
+        )
+    return route

@@ -16,11 +16,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from packaging.pylock import PackageSdist, PackageWheel, Pylock, PylockValidationError
 from packaging.utils import canonicalize_name
 
 from workbench.core.errors import IndexUnreachable, WorkbenchError
-from workbench.core.http import ca_bundle
+from workbench.core.http import ca_bundle, client
 from workbench.core.sizes.target import Target
 
 UV_TIMEOUT = 300
@@ -134,6 +135,17 @@ def _explain(stderr: str, requirements: list[str], known: list[str]) -> Workbenc
         close = difflib.get_close_matches(canonicalize_name(name), known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; check the spelling"
         return WorkbenchError(f"unknown package {name!r}: not on the package index{hint}")
+    absent = re.search(r"Because there is no version of ([\w.\-\[\]]+)==([^\s,]+)", stderr)
+    if absent:
+        name, version = absent.groups()
+        if not _index_lists(name):
+            return IndexUnreachable(
+                f"the package index lists no {name} at all: it is not answering as an index "
+                "(a captive portal or proxy login?); check your network or pip/uv index settings"
+            )
+        return WorkbenchError(
+            f"{name} {version} is not on the package index; pick a released version"
+        )
     causes = re.findall(r"(?:cause: |^\s+)(Because .*|And because .*)", stderr, re.M)
     if "No solution found" in stderr and causes:
         text = " ".join(c.strip() for c in causes)
@@ -144,6 +156,20 @@ def _explain(stderr: str, requirements: list[str], known: list[str]) -> Workbenc
         )
     last = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "uv failed")
     return WorkbenchError(f"resolution failed: {last}", exit_code=1)
+
+
+def _index_lists(name: str) -> bool:
+    """Whether the configured index's page for ``name`` links any of its files (True when
+    the index is uv's default or cannot be asked: then the version is what is missing)."""
+    index = os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL") or pip_index_url()
+    if not index:
+        return True
+    try:
+        page = client().get(f"{index.rstrip('/')}/{canonicalize_name(name)}/")
+    except httpx.HTTPError:
+        return True
+    wanted = canonicalize_name(name).replace("-", "_")
+    return wanted in page.text.lower().replace("-", "_")
 
 
 def resolve(

@@ -15,6 +15,7 @@ import httpx
 
 from workbench.core import cache
 from workbench.core.errors import IndexUnreachable, WorkbenchError
+from workbench.core.files import write_atomic
 from workbench.core.http import client
 
 TAIL_BYTES = 64 * 1024  # covers the end record, a 64 KiB comment and most central directories
@@ -181,5 +182,5 @@ def fetch_wheel(url: str, sha256: str) -> Path:
     _raise_for_status(response, url)
     if hashlib.sha256(response.content).hexdigest() != sha256:
         raise WorkbenchError(f"{_filename(url)} does not match its sha256; retry", exit_code=1)
-    cache.atomic_write_bytes(path, response.content)
+    write_atomic(path, response.content)
     return path

@@ -29,6 +29,9 @@ class TrimContext:
     ``module_files``: module -> the files (relative to the module folder) the load plan of the
     used commands reaches; modules not listed keep every file. ``aaz_names``: module -> AAZ
     group path -> the class names (or "_file" stems, "*") code imports from the group.
+    ``hidden``: when ``modules`` is unknown because spots may hide az calls, those spots
+    ("file:line: reason") and ``known`` the modules of the calls that were resolved: a
+    ``[keep]`` list of modules then stands for the hidden calls (see ``merged``).
     """
 
     modules: frozenset[str] | None = None
@@ -36,6 +39,8 @@ class TrimContext:
     aaz_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
     module_files: Mapping[str, frozenset[str]] = field(default_factory=dict)
     aaz_names: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    known: frozenset[str] = frozenset()
 
     def to_json(self) -> dict:
         """Plain, sorted JSON form (what the rules and the in-build script read)."""
@@ -52,8 +57,16 @@ class TrimContext:
 
     @classmethod
     def from_json(cls, data: Mapping) -> TrimContext:
-        """Inverse of ``to_json``."""
+        """Inverse of ``to_json``; WorkbenchError (one line) for data of another shape."""
+        if not isinstance(data, Mapping):
+            raise WorkbenchError("a trim context is a JSON object")
         modules = data.get("modules")
+        if not (modules is None or _strings(modules)):
+            raise WorkbenchError("trim context: modules must be a list of names")
+        for key in ("api_versions", "aaz_groups"):
+            table = data.get(key, {})
+            if not isinstance(table, Mapping) or not all(_strings(v) for v in table.values()):
+                raise WorkbenchError(f"trim context: {key} must map names to lists of names")
         return cls(
             modules=None if modules is None else frozenset(modules),
             api_versions={k: frozenset(v) for k, v in data.get("api_versions", {}).items()},
@@ -70,6 +83,7 @@ class TrimContext:
         modules = None
         if self.modules is not None or other.modules is not None:
             modules = (self.modules or frozenset()) | (other.modules or frozenset())
+            modules |= self.known | other.known
 
         def union(a: Mapping, b: Mapping) -> dict:
             return {k: frozenset(a.get(k, ())) | frozenset(b.get(k, ())) for k in {*a, *b}}
@@ -93,7 +107,13 @@ class TrimContext:
             union(self.aaz_groups, other.aaz_groups),
             files,
             names,
+            hidden=() if modules is not None else self.hidden + other.hidden,
+            known=self.known | other.known,
         )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 Rule = Callable[..., set[str]]
@@ -129,6 +149,13 @@ class Trim:
 
     def check_context(self, context: TrimContext) -> None:
         """WorkbenchError when the context lacks what this trim needs."""
+        if self.needs == "modules" and context.modules is None and context.hidden:
+            more = f" (+{len(context.hidden) - 1} more)" if len(context.hidden) > 1 else ""
+            raise WorkbenchError(
+                f"trim {self.name} needs every command module the scripts use, and "
+                f"{context.hidden[0]}{more} may hide az calls; list the modules those calls "
+                'need under [keep] (e.g. modules = ["keyvault"]) to go on, or drop the trim'
+            )
         if self.needs == "modules" and context.modules is None:
             raise WorkbenchError(
                 f"trim {self.name} needs every command module the scripts use, and that is not "
