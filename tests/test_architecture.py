@@ -35,8 +35,11 @@ def test_in_image_code_runs_on_a_bare_python():
     files = [p for spec in IN_IMAGE for p in sorted((ROOT / spec).glob("*.py")) or [ROOT / spec]]
     files = [p for p in files if p.name != "__init__.py"]
     assert files
-    for path in files:
-        code = f"import runpy; runpy.run_path({str(path)!r}, run_name='not_main')"
+    for path in files:  # siblings import each other by name, as in the container's RUN_DIR
+        code = (
+            f"import runpy, sys; sys.path.insert(0, {str(path.parent)!r}); "
+            f"runpy.run_path({str(path)!r}, run_name='not_main')"
+        )
         done = subprocess.run(
             [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd="/"
         )

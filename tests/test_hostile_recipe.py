@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.dockerfile import Resolution, build_context
+from workbench.core.recipe.dockerfile import _has_credentials as has_credentials
 from workbench.core.recipe.recipe import AzCopy, Package, PipSettings, Recipe, TargetOverride
 
 SHA = "a" * 64
@@ -186,8 +187,11 @@ BENIGN = {
 def test_no_value_adds_an_instruction(tmp_path, monkeypatch, field, checked, value):
     if not checked:  # the renderer's own quoting must hold even without the field grammars
         monkeypatch.setattr(Recipe, "check_values", lambda self, where="recipe": None)
+    benign = BENIGN[field]
+    if field == "index" and has_credentials(value):  # the index becomes a builder-stage ARG
+        benign = "https://user:secret@idx/simple"
     expected = _keywords(
-        build_context(_recipe(tmp_path, **FIELDS[field](BENIGN[field])), RESOLUTION).dockerfile
+        build_context(_recipe(tmp_path, **FIELDS[field](benign)), RESOLUTION).dockerfile
     )
     try:
         ctx = build_context(_recipe(tmp_path, **FIELDS[field](value)), RESOLUTION)

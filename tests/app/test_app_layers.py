@@ -327,7 +327,7 @@ async def test_big_tree_opens_lazily_and_stays_fast(make_app, in_tmp, monkeypatc
         # the UI-thread work of a key: open a directory and render a screenful of lines
         view.cursor_row = view.rows.index(next(r for r in view.rows if r[1].path == "srv/d100"))
         started = time.perf_counter()
-        view.action_toggle()
+        view.action_toggle_node()
         lines = [view.render_line(y) for y in range(view.size.height)]
         elapsed = time.perf_counter() - started
         assert len(view.rows) == 651 and len(lines) == view.size.height

@@ -166,10 +166,13 @@ class WorkbenchApp(App):
 
         from workbench.app.loader import retarget_session
 
+        current = self.session
+        if current is None:  # nothing loaded yet: nothing to retarget
+            return
         started = time.perf_counter()
         try:
             session = retarget_session(
-                self.session.snapshot(),
+                current.snapshot(),
                 choice,
                 offline=self.offline,
                 progress=self._post_progress,
@@ -184,9 +187,9 @@ class WorkbenchApp(App):
         self.session = message.session
         self.last_retarget_s = message.seconds
         self.mark_changed()
-        self.session_changed.publish(self.session)
+        self.session_changed.publish(message.session)
         self.notify(
-            f"{self.session.target.describe()}: totals in {message.seconds * 1000:.0f} ms",
+            f"{message.session.target.describe()}: totals in {message.seconds * 1000:.0f} ms",
             title="Target changed",
             timeout=4,
         )
@@ -197,9 +200,12 @@ class WorkbenchApp(App):
         """The whole-image estimate of the current target (engine, registry, OS index)."""
         from workbench.app.loader import estimate_whole_image
 
+        session = self.session
+        if session is None:  # only started once a session is there
+            return
         imager = self._imager or estimate_whole_image
         try:
-            image = imager(self.session.snapshot(), offline=self.offline)
+            image = imager(session.snapshot(), offline=self.offline)
         except Exception as exc:  # the header says the whole image is not known
             self.post_message(ImageEstimated(None, one_line(exc)))
         else:
@@ -238,8 +244,11 @@ class WorkbenchApp(App):
         from workbench.app.loader import compare_session_targets
         from workbench.core.images.compare import cheapest
 
+        session = self.session
+        if session is None:  # nothing loaded yet: nothing to compare
+            return
         try:
-            rows = compare_session_targets(self.session.snapshot(), bases, offline=self.offline)
+            rows = compare_session_targets(session.snapshot(), bases, offline=self.offline)
         except Exception as exc:  # shown in place
             self.post_message(WorkFailed("compare", one_line(exc)))
         else:
@@ -291,10 +300,12 @@ class WorkbenchApp(App):
     @on(SaveConflict)
     def _save_conflict(self, message: SaveConflict) -> None:
         question = f"{message.error}. Overwrite it anyway (the file on disk is kept as .bak)?"
-        self.push_screen(
-            ConfirmModal(question, "Overwrite", "Keep theirs"),
-            lambda yes: self.save_session(force=True) if yes else None,
-        )
+
+        def overwrite(yes: bool | None) -> None:
+            if yes:
+                self.save_session(force=True)
+
+        self.push_screen(ConfirmModal(question, "Overwrite", "Keep theirs"), overwrite)
 
     def run(self, *args, **kwargs):
         """Run the app; after an unhandled error its one line goes to stderr."""

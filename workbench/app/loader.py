@@ -214,6 +214,8 @@ def retarget_session(
 
     overrides = {k: choice[k] for k in ("python", "libc", "arch") if choice.get(k)}
     base = choice.get("base") or session.target.base_image
+    if not base:  # a hand-made target without a base and none chosen: nothing to derive from
+        raise WorkbenchError("choose a base image: the current target names none")
     try:
         target = target_for(base, **overrides)
     except WorkbenchError:  # a name that tells nothing: probe the image on the engine
@@ -388,11 +390,15 @@ def base_programs(session: Session, *, offline: bool = False):
     (``ospkg.contents.Provision``; ``offline``: cached indexes only). Worker threads only
     (engine and index I/O)."""
     from workbench.core.engine.build import connect
+    from workbench.core.errors import WorkbenchError
     from workbench.core.images.programs import provision
 
     base = session.recipe.base if session.recipe is not None else session.target.base_image
     commands = session.analysis.external_commands if session.analysis else ()
-    return provision(connect(timeout=60), base, commands, offline=offline)
+    client = connect(timeout=60)
+    if base is None:  # a hand-made target without a base image: no image to ask
+        raise WorkbenchError("the target names no base image to ask")
+    return provision(client, base, commands, offline=offline)
 
 
 def add_script(session: Session, text: str) -> Project:

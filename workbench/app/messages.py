@@ -9,6 +9,8 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from workbench.app.session import Session
+    from workbench.core.images.compare import TargetRow
+    from workbench.core.images.whole import ImageEstimate
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Saved(Message):
 class Retargeted(Message):
     """The session was re-resolved on another target in ``seconds`` (worker time)."""
 
-    session: object
+    session: Session
     seconds: float
 
 
@@ -64,7 +66,7 @@ class Retargeted(Message):
 class ImageEstimated(Message):
     """The whole-image estimate (``ImageEstimate``) of the session's target, or why not."""
 
-    image: object | None
+    image: ImageEstimate | None
     error: str | None = None
 
 
@@ -72,19 +74,19 @@ class ImageEstimated(Message):
 class BasesFound(Message, bubble=False):  # the app forwards it to the open dialog
     """Engine images with a Python, for the target picker: ``(image, description)``."""
 
-    bases: list
+    bases: list[tuple[str, str]]
 
 
 @dataclass
 class TargetsCompared(Message, bubble=False):  # the app forwards it to the open dialog
     """Rows of the Compare targets view and the cheapest row."""
 
-    rows: list
-    best: object | None
+    rows: list[TargetRow]
+    best: TargetRow | None
 
 
 @dataclass
 class VersionsFound(Message, bubble=False):  # the app forwards it to the open dialog
     """azure-cli versions on the package index, newest first, for the target picker."""
 
-    versions: list
+    versions: list[str]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from workbench.core.images.whole import ImageEstimate
     from workbench.core.project import Project
     from workbench.core.recipe.recipe import Recipe
+    from workbench.core.sizes.estimate import Estimate
     from workbench.core.sizes.model import SizeModel
     from workbench.core.sizes.target import Target
 
@@ -259,7 +260,7 @@ class Session:
             table.update((p.name, p.bytes) for p in more.packages)
         return table
 
-    def estimate(self):
+    def estimate(self) -> Estimate:
         """The size estimate of the current choices (pure and fast: safe on the UI thread)."""
         names = tuple(self.active_trims())
         return self.model.estimate(

@@ -218,7 +218,7 @@ def compare(args, selection, progress) -> int:
         size = fmt_bytes
         for row in rows:
             mark = "*" if row is best else " "
-            if row.error:
+            if row.error or row.target is None:  # a row without a target says why
                 print(f"{mark} {row.base}: {row.error}")
                 continue
             whole = f"  {row.image.line()}" if row.image else ""

@@ -150,17 +150,20 @@ def _keep_backup(target: Path, old: bytes, *, numbered: bool) -> None:
     _replace(bak, old, None, like=target)
 
 
-def _replace(target: Path, payload: bytes, mode: int | None, like: Path | None = None) -> None:
-    """Temp file beside ``target``, fsync, rename, fsync the directory."""
-    directory = target.parent
+def _create_temp(target: Path, mode: int | None) -> tuple[Path, int]:
+    """A new temp file beside ``target``, opened for writing: its path and descriptor."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
         try:
-            fd = os.open(tmp, flags, 0o666 if mode is None else mode)
-            break
+            return tmp, os.open(tmp, flags, 0o666 if mode is None else mode)
         except FileExistsError:
             continue
+
+
+def _replace(target: Path, payload: bytes, mode: int | None, like: Path | None = None) -> None:
+    """Temp file beside ``target``, fsync, rename, fsync the directory."""
+    tmp, fd = _create_temp(target, mode)
     try:
         try:
             st = os.stat(like or target)
@@ -180,7 +183,7 @@ def _replace(target: Path, payload: bytes, mode: int | None, like: Path | None =
             os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
+    _fsync_dir(target.parent)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -11,6 +11,8 @@ from textual.widgets import Footer, Header
 from workbench.app.widgets.nav import NavTabs
 
 if TYPE_CHECKING:
+    from textual import getters
+
     from workbench.app.app import WorkbenchApp
     from workbench.app.session import Session
 
@@ -21,11 +23,18 @@ class WorkbenchScreen(Screen):
     MODE = ""
 
     if TYPE_CHECKING:
+        # The running workbench, typed: screens read its session and signals (Textual's own
+        # typed getter; type checking only, so the screen behaves as Textual's at run time).
+        app = getters.app(WorkbenchApp)
 
-        @property
-        def app(self) -> WorkbenchApp:
-            """The running workbench (typed: screens read its session and signals)."""
-            ...
+    @property
+    def session(self) -> Session:
+        """The loaded session, for code that only runs once there is one (handlers of
+        messages that follow the load); actions a key can reach before it check
+        ``self.app.session`` instead."""
+        session = self.app.session
+        assert session is not None, "the session is not loaded yet"
+        return session
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="▣")

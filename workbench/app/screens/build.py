@@ -113,8 +113,9 @@ class BuildScreen(WorkbenchScreen):
     def _confirmed(self, request: BuildRequest | None) -> None:
         if request is None or self.building:
             return
+        session = self.session  # the build dialog is only offered with a session
         self._cancel = threading.Event()
-        self._mode = self.app.session.install_mode
+        self._mode = session.install_mode
         self._started = time.monotonic()
         self._warnings = 0
         self._built = False
@@ -131,13 +132,17 @@ class BuildScreen(WorkbenchScreen):
         self._tick()
         self._status("Building…")
         self.refresh_bindings()
-        self._run(self.app.session.snapshot(), request, self._cancel)
+        self._run(session.snapshot(), request, self._cancel)
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self, session, request: BuildRequest, cancel: threading.Event) -> None:
         """Plan and build off the UI thread; events reach the screen in ~50 ms batches."""
         outcome, error = None, None
-        with EventBatcher(lambda items: self.post_message(BuildEvents(items))) as batch:
+
+        def post(items: list) -> None:
+            self.post_message(BuildEvents(items))
+
+        with EventBatcher(post) as batch:
             try:
                 outcome = self.app.builder(
                     session,

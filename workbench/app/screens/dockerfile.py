@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +20,9 @@ from textual.widgets import ContentSwitcher, Static, TextArea
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
+
+if TYPE_CHECKING:
+    from workbench.app.session import Session
 
 DEBOUNCE_S = 0.2
 _DIFF_STYLES = {"+": "$success", "-": "$error", "@": "$accent"}
@@ -87,7 +90,7 @@ class DockerfileScreen(WorkbenchScreen):
 
     # -- rendering ----------------------------------------------------------------------
 
-    def show_session(self, session) -> None:
+    def show_session(self, session: Session) -> None:
         """Render again shortly (changes in a burst make one render)."""
         self.generation += 1
         if self._timer is not None:
@@ -102,7 +105,7 @@ class DockerfileScreen(WorkbenchScreen):
             self.render_dockerfile(self.app.session.snapshot(), self.generation)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="dockerfile-render")
-    def render_dockerfile(self, session, generation: int) -> None:
+    def render_dockerfile(self, session: Session, generation: int) -> None:
         """Render the snapshot's Dockerfile and diff it against the last build."""
         from workbench.app.loader import last_build, render_build_context
 
@@ -126,6 +129,7 @@ class DockerfileScreen(WorkbenchScreen):
                     lineterm="",
                 )
             )
+        assert recipe.path is not None  # session_recipe always places the recipe
         self.post_message(
             Rendered(
                 generation, _shown(recipe.path), built.dockerfile, len(built.files), diff, when
@@ -192,7 +196,7 @@ def _shown(path: Path) -> str:
 
 def _status(message: Rendered) -> Content:
     lines = message.dockerfile.count("\n")
-    parts = [
+    parts: list[str | tuple[str, str]] = [
         ("Dockerfile", "bold"),
         f" for {message.recipe_path} · {lines} lines · {message.files} build-context file(s) · ",
     ]

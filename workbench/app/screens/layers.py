@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,6 +33,10 @@ from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
 from workbench.core.units import fmt_bytes
+
+if TYPE_CHECKING:
+    from workbench.app.session import Session
+    from workbench.core.layers.analysis import ImageAnalysis
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched
@@ -61,7 +65,7 @@ class LayersScreen(WorkbenchScreen):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.analysis = None
+        self.analysis: ImageAnalysis | None = None  # the analysis shown
         self.source: str | None = None  # being analysed, or shown
         self.selected_layer = 0
         self.aggregated = False
@@ -100,7 +104,7 @@ class LayersScreen(WorkbenchScreen):
 
     # -- choosing the image ------------------------------------------------------------------
 
-    def show_session(self, session) -> None:
+    def show_session(self, session: Session) -> None:
         """Unless the user chose an image, follow the recipe's last build (checked each visit)."""
         if self.source in (None, self._default):
             self.find_default(session)
@@ -110,13 +114,15 @@ class LayersScreen(WorkbenchScreen):
             self._ask(f"No session ({error}). {ASK}")
 
     @work(thread=True, exclusive=True, group="layers-default", exit_on_error=False)
-    def find_default(self, session) -> None:
+    def find_default(self, session: Session) -> None:
         """The tag (or id) of the last build of the session's recipe, from its history."""
         from workbench.app.loader import session_recipe
         from workbench.core.engine.history import last_image, load_history
 
         try:
-            image = last_image(load_history(session_recipe(session).path))
+            path = session_recipe(session).path
+            assert path is not None  # session_recipe always places the recipe
+            image = last_image(load_history(path))
         except Exception as exc:  # shown in place; the user can still type an image
             self.post_message(DefaultImage(None, one_line(exc)))
         else:
@@ -204,8 +210,10 @@ class LayersScreen(WorkbenchScreen):
             self.query_one("#layers-source", Input).focus()
             return
         self.query_one("#layers-notice").display = False
-        self.analysis = analysis = message.analysis
-        self._show_summary()
+        analysis = message.analysis
+        assert analysis is not None  # posted without an error: with its analysis
+        self.analysis = analysis
+        self._show_summary(analysis)
         self.query_one("#layers-waste-title", Static).update(_waste_title(analysis))
         self.query_one(WasteTable).fill(analysis.inefficient)
         self.query_one("#layers-summary").display = True
@@ -217,10 +225,9 @@ class LayersScreen(WorkbenchScreen):
         self.selected_layer = len(analysis.layers) - 1  # the top layer: what the last step did
         table.move_cursor(row=self.selected_layer)
         table.focus()
-        self._layer_changed()
+        self._layer_changed(analysis)
 
-    def _show_summary(self) -> None:
-        a = self.analysis
+    def _show_summary(self, a: ImageAnalysis) -> None:
         pct = a.user_wasted_percent
         self.query_one("#layers-summary", Static).update(
             Content.assemble(
@@ -240,10 +247,10 @@ class LayersScreen(WorkbenchScreen):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.analysis is not None and event.cursor_row != self.selected_layer:
             self.selected_layer = event.cursor_row
-            self._layer_changed()
+            self._layer_changed(self.analysis)
 
-    def _layer_changed(self) -> None:
-        layer = self.analysis.layers[self.selected_layer]
+    def _layer_changed(self, analysis: ImageAnalysis) -> None:
+        layer = analysis.layers[self.selected_layer]
         c = layer.changes
         self.query_one("#layers-detail", Static).update(
             Content.assemble(
@@ -258,7 +265,10 @@ class LayersScreen(WorkbenchScreen):
         )
         self._request_tree()
 
-    def _view(self) -> TreeView:
+    def _view(self) -> TreeView | None:
+        """The file-tree view asked for now (None: no analysis shown)."""
+        if self.analysis is None:
+            return None
         return TreeView(
             self.analysis,
             self.selected_layer,
@@ -269,8 +279,11 @@ class LayersScreen(WorkbenchScreen):
         )
 
     def _request_tree(self) -> None:
+        view = self._view()
+        if view is None:  # only asked for with an analysis shown
+            return
         self._show_tree_title(None)
-        self._build_tree(self._view())
+        self._build_tree(view)
 
     @work(thread=True, exclusive=True, group="layers-tree", exit_on_error=False)
     def _build_tree(self, view: TreeView) -> None:
@@ -291,11 +304,13 @@ class LayersScreen(WorkbenchScreen):
         if message.error:
             error.update(message.error)
             return
+        tree = message.tree
+        assert tree is not None  # posted without an error: with its tree
         shown = self._shown
         resorted = shown is not None and shown._replace(sort=view.sort) == view
-        self.query_one(FileTreeView).show(message.tree, keep_state=resorted)
+        self.query_one(FileTreeView).show(tree, keep_state=resorted)
         self._shown = view
-        self._show_tree_title(message.tree.count)
+        self._show_tree_title(tree.count)
 
     def _show_tree_title(self, count: int | None) -> None:
         what = "Aggregated up to" if self.aggregated else "Changes of"
@@ -359,6 +374,8 @@ class LayersScreen(WorkbenchScreen):
     @on(DataTable.RowSelected, "#layers-waste")
     def _waste_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an inefficient file: search the tree for exactly that path."""
+        if self.analysis is None:  # its rows come with an analysis
+            return
         path = self.analysis.inefficient[event.cursor_row].path
         search = self.query_one("#layers-search", Input)
         search.add_class("-shown")

@@ -23,7 +23,9 @@ from workbench.core.defaults import NO_COMPILE
 from workbench.core.units import fmt_bytes
 
 if TYPE_CHECKING:
+    from workbench.app.session import Session
     from workbench.core.project import Project
+    from workbench.core.sizes.estimate import Estimate
 
 # the trims row, wrapped: azure-cli and SDK code; other packages' files; small things
 TRIM_ROWS = (
@@ -59,7 +61,7 @@ class PackagesScreen(WorkbenchScreen):
     MODE = "packages"
     AUTO_FOCUS = "#packages"
     BINDINGS: ClassVar[list] = [
-        Binding("space", "toggle", "Toggle", id="toggle-package"),
+        Binding("space", "toggle_package", "Toggle", id="toggle-package"),
         Binding("p", "pin", "Pin mode", id="cycle-pin"),
         Binding("m", "install_mode", "Install mode", id="cycle-install-mode"),
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
@@ -98,7 +100,7 @@ class PackagesScreen(WorkbenchScreen):
 
     # -- session -> widgets -------------------------------------------------------------
 
-    def show_session(self, session) -> None:
+    def show_session(self, session: Session) -> None:
         self.query_one(Notice).display = False
         self.query_one("#load-progress").remove_class("-shown")
         t = session.target
@@ -120,17 +122,19 @@ class PackagesScreen(WorkbenchScreen):
         names = [n for n in session.model.names() if text in n]
         estimate = session.estimate()
         self.query_one(PackageTable).fill(session, estimate, names)
-        self._show_numbers(estimate)
+        self._show_numbers(session, estimate)
 
     def refresh_numbers(self) -> None:
         """Re-estimate and repaint every number: the hot path of each toggle."""
-        estimate = self.app.session.estimate()
-        self.query_one(PackageTable).apply(self.app.session, estimate)
-        self._show_numbers(estimate)
+        session = self.app.session
+        if session is None:  # nothing loaded yet: no numbers
+            return
+        estimate = session.estimate()
+        self.query_one(PackageTable).apply(session, estimate)
+        self._show_numbers(session, estimate)
         self.app.mark_changed()
 
-    def _show_numbers(self, estimate) -> None:
-        session = self.app.session
+    def _show_numbers(self, session: Session, estimate: Estimate) -> None:
         table = self.query_one(PackageTable)
         self.query_one("#install", Toggle).update(
             _labelled("Install", f"{session.install_mode} (m)")
@@ -196,19 +200,21 @@ class PackagesScreen(WorkbenchScreen):
             return None
         return self.query_one(PackageTable).current_name
 
-    def action_toggle(self) -> None:
+    def action_toggle_package(self) -> None:
+        session = self.app.session
         name = self._current()
-        if name is None:
+        if session is None or name is None:
             return
-        if self.app.session.toggle(name):
+        if session.toggle(name):
             self.refresh_numbers()
         else:
             self.notify(f"{name} is always installed (the CLI itself)", timeout=3)
 
     def action_pin(self) -> None:
+        session = self.app.session
         name = self._current()
-        if name is not None:
-            self.app.session.cycle_pin(name)
+        if session is not None and name is not None:
+            session.cycle_pin(name)
             self.refresh_numbers()
 
     def action_install_mode(self) -> None:
@@ -244,6 +250,8 @@ class PackagesScreen(WorkbenchScreen):
 
     def action_drop_dead_weight(self) -> None:
         session = self.app.session
+        if session is None:  # the binding is only offered once a probe ran on a session
+            return
         names, saved = session.drop_dead_weight()
         self.refresh_bindings()
         if names:
@@ -265,10 +273,12 @@ class PackagesScreen(WorkbenchScreen):
             **session.overrides,
             "azure_cli": session.model.azure_cli_version,
         }
-        self.app.push_screen(
-            TargetModal(current, official_bases()),
-            lambda choice: self.app.retarget(choice) if choice else None,
-        )
+
+        def retarget(choice: dict | None) -> None:
+            if choice:
+                self.app.retarget(choice)
+
+        self.app.push_screen(TargetModal(current, official_bases()), retarget)
         self.app.find_bases()
         self.app.find_versions()
 
@@ -313,7 +323,7 @@ class PackagesScreen(WorkbenchScreen):
     def _login_changed(self, message: LoginChanged) -> None:
         from workbench.app.loader import apply_login
 
-        session = self.app.session
+        session = self.session  # the login is only changed on a loaded session
         apply_login(session, message.route, message.project)
         session.login_saving = message.saving
         self.app.session_changed.publish(session)
@@ -345,7 +355,7 @@ class PackagesScreen(WorkbenchScreen):
 
     @on(PackageTable.RowSelected)
     def _row_selected(self) -> None:
-        self.action_toggle()
+        self.action_toggle_package()
 
 
 def _labelled(label: str, value: str) -> Content:

@@ -25,7 +25,9 @@ from workbench.core.units import fmt_bytes
 
 if TYPE_CHECKING:
     from workbench.app.loader import ScriptsView
+    from workbench.app.session import Session
     from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.ospkg.contents import Provision
     from workbench.core.project import Project
 
 CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome terminals)
@@ -50,8 +52,8 @@ class ScriptAdded(Message):
 class ProgramsChecked(Message):
     """The base was asked for the scripts' programs: a ``Provision``, or one line."""
 
-    analysis: object
-    provision: object | None
+    analysis: ScriptAnalysis
+    provision: Provision | None
     error: str = ""
 
 
@@ -94,10 +96,10 @@ class ScriptsScreen(WorkbenchScreen):
     def __init__(self) -> None:
         super().__init__()
         self._analysis: ScriptAnalysis | None = None  # the analysis shown
-        self._view = None
+        self._view: ScriptsView | None = None  # its texts and command rows
         self.shown_script: str | None = None  # the script shown
         self.selected_line: int | None = None  # the selected line
-        self._provision = None  # what the base lacks for the shown analysis
+        self._provision: Provision | None = None  # what the base lacks for the shown analysis
 
     def compose_body(self) -> ComposeResult:
         yield Static("Analysing the scripts…", id="scripts-status")
@@ -127,7 +129,7 @@ class ScriptsScreen(WorkbenchScreen):
 
     # -- session -> widgets -------------------------------------------------------------
 
-    def show_session(self, session) -> None:
+    def show_session(self, session: Session) -> None:
         if session.analysis is None:
             self.query_one("#scripts-status", Static).update("No scripts analysed")
             self.query_one(Notice).show("This session has no scripts: press a to add one.")
@@ -138,22 +140,25 @@ class ScriptsScreen(WorkbenchScreen):
         self.query_one(Notice).show(f"Could not open the session: {error}", kind="error")
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
-    def load_view(self, session) -> None:
+    def load_view(self, session: Session) -> None:
         """Read the scripts and map each call to its modules and packages."""
         from workbench.app.loader import base_programs, scripts_view
 
+        analysis = session.analysis
+        if analysis is None:  # only started for a session with scripts analysed
+            return
         try:
-            view = scripts_view(session.scripts, session.analysis)
+            view = scripts_view(session.scripts, analysis)
         except Exception as exc:  # shown in place; the app keeps working
             self.post_message(ScriptFailed(one_line(exc)))
         else:
-            self.post_message(ViewLoaded(session.analysis, view))
+            self.post_message(ViewLoaded(analysis, view))
         try:
             provision = base_programs(session, offline=self.app.offline)
         except Exception as exc:  # the engine or the index is not there: said in place
-            self.post_message(ProgramsChecked(session.analysis, None, one_line(exc)))
+            self.post_message(ProgramsChecked(analysis, None, one_line(exc)))
         else:
-            self.post_message(ProgramsChecked(session.analysis, provision))
+            self.post_message(ProgramsChecked(analysis, provision))
 
     @on(ProgramsChecked)
     def _programs_checked(self, message: ProgramsChecked) -> None:
@@ -208,7 +213,7 @@ class ScriptsScreen(WorkbenchScreen):
         )
         scripts = self.query_one("#script-list", OptionList)
         scripts.clear_options()
-        scripts.add_options(self._script_label(path) for path in view.texts)
+        scripts.add_options(self._script_label(analysis, path) for path in view.texts)
         names = list(view.texts)
         self.shown_script = (
             self.shown_script if self.shown_script in names else (names[0] if names else None)
@@ -220,7 +225,7 @@ class ScriptsScreen(WorkbenchScreen):
         if first is not None:  # the cursor follows the shown script (its first call)
             commands.move_cursor(row=first)
 
-    def _fill_status(self, analysis) -> None:
+    def _fill_status(self, analysis: ScriptAnalysis) -> None:
         self.query_one("#scripts-status", Static).update(
             Content.assemble(
                 (f"{len(analysis.files)} script(s)", "bold"),
@@ -245,8 +250,8 @@ class ScriptsScreen(WorkbenchScreen):
         else:
             notice.display = False
 
-    def _script_label(self, path: str) -> Content:
-        summary = next((s for s in self._analysis.scripts() if s.file == path), None)
+    def _script_label(self, analysis: ScriptAnalysis, path: str) -> Content:
+        summary = next((s for s in analysis.scripts() if s.file == path), None)
         if summary is None:
             return Content.assemble(Path(path).name, ("  unreadable", "$error"))
         return Content.assemble(
@@ -258,8 +263,10 @@ class ScriptsScreen(WorkbenchScreen):
     def _show_text(self) -> None:
         """The shown script, numbered: az calls and unresolved spots marked, the selected line
         highlighted."""
-        path, analysis = self.shown_script, self._analysis
-        text = self._view.texts.get(path, "") if path else ""
+        path, analysis, view = self.shown_script, self._analysis, self._view
+        if analysis is None or view is None:  # nothing shown yet
+            return
+        text = view.texts.get(path, "") if path else ""
         calls = {c.line for c in analysis.commands if c.file == path}
         spots = {s.line for s in analysis.unresolved if s.file == path}
         lines = []
@@ -284,7 +291,9 @@ class ScriptsScreen(WorkbenchScreen):
 
     @on(OptionList.OptionSelected, "#script-list")
     @on(OptionList.OptionHighlighted, "#script-list")
-    def _script_chosen(self, event) -> None:
+    def _script_chosen(
+        self, event: OptionList.OptionSelected | OptionList.OptionHighlighted
+    ) -> None:
         names = list(self._view.texts) if self._view else []
         if event.option_index < len(names) and names[event.option_index] != self.shown_script:
             self.shown_script, self.selected_line = names[event.option_index], None
@@ -292,6 +301,8 @@ class ScriptsScreen(WorkbenchScreen):
 
     @on(DataTable.RowHighlighted, "#commands")
     def _command_chosen(self, event: DataTable.RowHighlighted) -> None:
+        if self._view is None or event.row_key.value is None:  # rows come with their view
+            return
         rows = self._view.commands
         index = int(event.row_key.value)
         if index < len(rows):  # not a late event from before a refill
@@ -299,17 +310,18 @@ class ScriptsScreen(WorkbenchScreen):
 
     @on(DataTable.RowHighlighted, "#unresolved")
     def _spot_chosen(self, event: DataTable.RowHighlighted) -> None:
+        if self._analysis is None or event.row_key.value is None:  # spots come with theirs
+            return
         spots = self._analysis.unresolved
         index = int(event.row_key.value)
         if index < len(spots):
             self._goto(spots[index].file, spots[index].line)
 
     def _goto(self, path: str, line: int) -> None:
-        if path in self._view.texts:
+        view = self._view
+        if view is not None and path in view.texts:
             self.shown_script, self.selected_line = path, line
-            self.query_one("#script-list", OptionList).highlighted = list(self._view.texts).index(
-                path
-            )
+            self.query_one("#script-list", OptionList).highlighted = list(view.texts).index(path)
             self._show_text()
 
     # -- adding a script ----------------------------------------------------------------
@@ -321,10 +333,10 @@ class ScriptsScreen(WorkbenchScreen):
     def _add(self, text: str | None) -> None:
         if text:
             self.query_one("#scripts-status", Static).update(Content(f"Analysing with {text}…"))
-            self.analyse_with(self.app.session.snapshot(), text)
+            self.analyse_with(self.session.snapshot(), text)  # the modal needs a session
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-add")
-    def analyse_with(self, session, text: str) -> None:
+    def analyse_with(self, session: Session, text: str) -> None:
         """Analyse the session's scripts plus the one at ``text``."""
         from workbench.app.loader import add_script
 
@@ -339,7 +351,7 @@ class ScriptsScreen(WorkbenchScreen):
     def _added(self, message: ScriptAdded) -> None:
         from workbench.app.loader import apply_project
 
-        session = self.app.session
+        session = self.session  # a script is only added to a loaded session
         before = set(session.checked)
         apply_project(session, message.project)
         session.dirty = True
@@ -360,13 +372,13 @@ class ScriptsScreen(WorkbenchScreen):
         self.notify(message.error, title="Scripts", severity="error", timeout=8)
 
 
-def programs_line(provision, added: list[str], error: str = "") -> Content:
+def programs_line(provision: Provision | None, added: list[str], error: str = "") -> Content:
     """The programs the base lacks, each with its package and size, and the ``r`` offer."""
     if provision is None:
         return Content.assemble((f"cannot check the base: {error}", "$warning"))
     if not provision.missing:
         return Content(f"none: the base has all {len(provision.found)} program(s) the scripts run")
-    parts = []
+    parts: list[str | tuple[str, str]] = []
     for item in provision.missing:
         if item.package is None:
             parts.append((f"{item.command}: nothing provides it", "$error"))

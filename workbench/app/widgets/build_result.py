@@ -106,7 +106,7 @@ def probe_line(smoke: SmokeReport) -> Content:
     probe, dead = smoke.probe, smoke.dead_weight()
     absent = sum(1 for p in probe if p.needed is None)
     weight = sum(p.bytes for p in dead)
-    parts = [
+    parts: list[str | tuple[str, str]] = [
         ("Probe ", "bold"),
         f"{len(probe)} package(s): {len(probe) - len(dead) - absent} needed, ",
         (f"{len(dead)} dead weight ({fmt_bytes(weight) or '0 B'}, {weight:,} B)", "$warning"),
@@ -164,7 +164,8 @@ class BuildResultPanel(Vertical):
         """Fill in from a core ``BuildOutcome`` (success, smoke failure or build failure);
         ``mode`` is the recipe's install mode (for the rebuild hint)."""
         summary = self.query_one("#result-summary", Static)
-        table, probe = self.query_one("#smoke-table", DataTable), self.query_one("#probe-table")
+        table = self.query_one("#smoke-table", DataTable)
+        probe = self.query_one("#probe-table", DataTable)
         steps = self.query_one("#steps-table", DataTable)
         for each in (table, probe, steps):
             each.clear()
@@ -260,7 +261,7 @@ class BuildResultPanel(Vertical):
         if smoke is None:
             return Content.assemble(("Smoke ", "bold"), "not run")
         failed = sum(1 for c in smoke.checks if not c.ok)
-        parts = [("Smoke ", "bold"), verdict(smoke.passed)]
+        parts: list[str | Content | tuple[str, str]] = [("Smoke ", "bold"), verdict(smoke.passed)]
         parts.append(f"  {len(smoke.checks) - failed}/{len(smoke.checks)} checks passed")
         if smoke.error:
             parts.append(f"; {smoke.error}")

@@ -79,7 +79,7 @@ class FileTreeView(CursorList):
     }
     """
     BINDINGS: ClassVar[list] = [
-        Binding("enter,space", "toggle", "Open/close", id="tree-toggle"),
+        Binding("enter,space", "toggle_node", "Open/close", id="tree-toggle"),
         Binding("right", "expand", "Open", show=False),
         Binding("left", "collapse", "Close", show=False),
     ]
@@ -146,7 +146,7 @@ class FileTreeView(CursorList):
             self.collapsed.add(node.path)
         self._relist(node.path)
 
-    def action_toggle(self) -> None:
+    def action_toggle_node(self) -> None:
         node = self.current
         if node is not None:
             self._set_open(node, node.path in self.collapsed)
@@ -209,6 +209,6 @@ class FileTreeView(CursorList):
         if index >= len(self.rows):
             return
         if index == self.cursor_row:
-            self.action_toggle()
+            self.action_toggle_node()
         else:
             self.cursor_row = index

@@ -249,7 +249,8 @@ def _chains(knowledge: Knowledge, commands: list[Command], direct) -> tuple[dict
     plan = plan_load(knowledge, [c.path for c in commands])
     chains: dict[str, tuple[str, ...]] = {}
     for module in [*direct, *plan.modules]:
-        chain, importer = [], plan.modules.get(module)
+        chain: list[str] = []
+        importer = plan.modules.get(module)
         while importer is not None and importer not in chain and len(chain) < len(plan.modules):
             chain.insert(0, importer)
             importer = plan.modules.get(importer)
@@ -283,8 +284,8 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
             for dist, use in knowledge.sdk_uses(module).items():
                 packages.add(dist, origin(module), use.at)
     if plan is not None:
-        for dist, uses in plan.dists.items():
-            for module, evidence in uses:
+        for dist, importers in plan.dists.items():
+            for module, evidence in importers:
                 packages.add(dist, origin(module), (evidence,))
     for base in knowledge.baseline:
         packages.add(base.name, f"baseline: {base.reason}")

@@ -80,7 +80,7 @@ _SCHEMA: dict[str, tuple[type, ...]] = {
     "failure": (dict,),
 }
 _REQUIRED = ("time", "status")
-_NESTED = {
+_NESTED: dict[str, dict[str, tuple[type, ...]]] = {
     "comparison": {
         "estimate_bytes": (int,),
         "actual_bytes": (int,),
@@ -102,7 +102,8 @@ def record_problem(record: object) -> str | None:
             return f"{key} must be a string"
     checks = [(key, record.get(key), types) for key, types in _SCHEMA.items()]
     for key, fields in _NESTED.items():
-        inner = record.get(key) if isinstance(record.get(key), dict) else {}
+        nested = record.get(key)
+        inner = nested if isinstance(nested, dict) else {}
         checks += [(f"{key}.{name}", inner.get(name), types) for name, types in fields.items()]
     for key, value, types in checks:
         if not _typed(value, types):

@@ -158,9 +158,9 @@ def compare_targets(
 def cheapest(rows: Sequence[TargetRow]) -> TargetRow | None:
     """The row with the smallest whole image when every estimated row has one, else the
     smallest Python layer (whole and partial totals are never compared)."""
-    done = [r for r in rows if r.python_bytes is not None]
+    done = [(r, r.python_bytes) for r in rows if r.python_bytes is not None]
     if not done:
         return None
-    if all(r.image is not None for r in done):
-        return min(done, key=lambda r: r.image.total_bytes)
-    return min(done, key=lambda r: r.python_bytes)
+    wholes = [r.image.total_bytes for r, _ in done if r.image is not None]
+    sizes = wholes if len(wholes) == len(done) else [size for _, size in done]
+    return done[sizes.index(min(sizes))][0]  # the first smallest, as min() picks

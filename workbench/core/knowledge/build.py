@@ -189,7 +189,8 @@ def build_knowledge(
 
     resolver = _RefResolver(DistIndex(dist_files), profile)
     always_there = core_requires | {"azure-cli", "azure-cli-core"}
-    sdk, imports, stale = _Edges(), _Edges(), {}
+    sdk, imports = _Edges(), _Edges()
+    stale: dict[str, list[str]] = {}
     for module, module_refs in refs.items():
         for ref in module_refs:
             first = ref.targets[0]

@@ -98,8 +98,10 @@ def _strings(node: ast.expr | None, names: Bindings) -> tuple[str, ...] | None:
     if isinstance(node, ast.Name):
         return names.get(node.id)
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        values = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-        if len(values) == len(node.elts) and all(isinstance(v, str) for v in values):
+        values = [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+        if len(values) == len(node.elts):
             return tuple(values)
     return None
 
@@ -165,9 +167,9 @@ def _is_var_call(sub: ast.AST, var: str) -> bool:
 def _scan_with(node: ast.With, module: str, tree: CommandTree, names: Bindings) -> None:
     for item in node.items:
         call = item.context_expr
-        if _call_name(call) != "command_group" or not call.args:
+        if not isinstance(call, ast.Call) or _call_name(call) != "command_group" or not call.args:
             continue
-        groups = _templates(call.args[0], names)  # type: ignore[attr-defined]
+        groups = _templates(call.args[0], names)
         if groups is None:
             continue
         for group in groups:
@@ -179,7 +181,7 @@ def _scan_with(node: ast.With, module: str, tree: CommandTree, names: Bindings) 
             stmt, bound = sub
             if not _is_var_call(stmt, var):
                 continue
-            found = _templates(stmt.args[0], bound)  # type: ignore[attr-defined]
+            found = _templates(stmt.args[0], bound)
             for group in groups:
                 for name in found or [WILDCARD]:
                     if WILDCARD in name:

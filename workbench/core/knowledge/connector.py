@@ -66,7 +66,7 @@ def connector_commands(config: str, sources: set[str]) -> tuple[set[str], list[s
         return None
     extension = set(_keys(tables.get("SOURCE_RESOURCES_IN_EXTENSION"), enum))
     declared = set(_keys(tables.get("SOURCE_RESOURCES"), enum)) - extension
-    out = []
+    out: list[str] = []
     for source in sorted((declared | {LOCAL}) & sources):
         verbs = (*_VERBS, "preview-configuration") if source == LOCAL else _VERBS
         for verb in verbs:

@@ -143,7 +143,7 @@ class Knowledge:
         """``modules`` plus every module they import, transitively; each mapped to the chain
         of modules that led to it (empty for the ones asked for)."""
         chains: dict[str, tuple[str, ...]] = {}
-        queue = [(m, ()) for m in modules]
+        queue: list[tuple[str, tuple[str, ...]]] = [(m, ()) for m in modules]
         while queue:
             module, chain = queue.pop(0)
             if module in chains:

@@ -30,7 +30,7 @@ def _resource_types(tree: ast.Module) -> dict[str, dict[str, Any]]:
     return {}
 
 
-def _member(node: ast.expr) -> str | None:
+def _member(node: ast.expr | None) -> str | None:
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)

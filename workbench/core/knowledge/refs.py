@@ -40,7 +40,7 @@ class _Collector(ast.NodeVisitor):
         self.refs: list[Ref] = []
         self._depth = 0
 
-    def _add(self, kind: str, targets: tuple[str, ...], node: ast.AST) -> None:
+    def _add(self, kind: str, targets: tuple[str, ...], node: ast.stmt | ast.expr) -> None:
         self.refs.append(Ref(kind, targets, self.file, node.lineno, self._depth > 0))
 
     def _function(self, node: ast.AST) -> None:

@@ -16,6 +16,7 @@ commands a script never runs are not counted as running.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import Any
 
 PACKAGE = "azure.cli.command_modules"
@@ -104,13 +105,16 @@ def _strings_in(node: ast.AST) -> set[str]:
 
 def _block_calls(node: ast.With) -> list[tuple[str, str, str | None]]:
     """(kind, literal scope, ``as`` variable) of the block calls a ``with`` opens."""
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for item in node.items:
         call = item.context_expr
         kind = _BLOCK_CALLS.get(getattr(getattr(call, "func", None), "attr", ""))
-        if kind and call.args and _literal(call.args[0]) is not None:
+        if not (kind and isinstance(call, ast.Call) and call.args):
+            continue
+        scope = _literal(call.args[0])
+        if scope is not None:
             var = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
-            out.append((kind, " ".join(_literal(call.args[0]).split()), var))
+            out.append((kind, " ".join(scope.split()), var))
     return out
 
 
@@ -158,7 +162,7 @@ def _blocks(unit: ast.AST, known: set[str]) -> tuple[list[dict[str, Any]], set[i
 _DEF_KINDS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _add_blocks(entry: dict[str, Any], nodes: list[ast.AST], known: set, calls: set) -> None:
+def _add_blocks(entry: dict[str, Any], nodes: Sequence[ast.AST], known: set, calls: set) -> None:
     """Block attribution of a load-time unit (names include its own local imports).
 
     Capitalised calls are constructors (``DiskUpdate(loader=self)``): they count with the
@@ -184,7 +188,7 @@ def _add_blocks(entry: dict[str, Any], nodes: list[ast.AST], known: set, calls: 
         )
 
 
-def _names_of(nodes: list[ast.AST]) -> set[str]:
+def _names_of(nodes: Sequence[ast.AST]) -> set[str]:
     return set().union(*(_names_in(n) for n in nodes)) if nodes else set()
 
 

@@ -51,9 +51,10 @@ class FileTree:
         """The node at ``path`` ("" is the root), or None."""
         node = self.root
         for part in filter(None, path.strip("/").split("/")):
-            node = next((c for c in node.children if c.name == part), None)
-            if node is None:
+            child = next((c for c in node.children if c.name == part), None)
+            if child is None:
                 return None
+            node = child
         return node
 
     def walk(self, collapsed: Iterable[str] = ()) -> Iterator[tuple[int, Node]]:
@@ -86,7 +87,9 @@ def _rows(history: History, layer: int, aggregated: bool, base: int):
                 yield path, new or old, _mark(new, old) if layer > base else "U"
     else:
         for path in history.layer_paths[layer]:
-            new = history.event_in(path, layer)[1]
+            event = history.event_in(path, layer)
+            assert event is not None  # layer_paths[layer] holds only the paths the layer touches
+            new = event[1]
             old = history.state_at(path, layer - 1) if layer else None
             if new is not None or old is not None:
                 yield path, new or old, _mark(new, old)

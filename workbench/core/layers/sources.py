@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import zstandard
 
@@ -93,7 +94,7 @@ def _read_archive(raw, name: str, total: int | None, progress: Progress | None) 
     scans: dict[str, LayerScan] = {}
     counted = _Counting(raw, total, name, progress)
     try:
-        stream = io.BufferedReader(counted, READ_CHUNK)
+        stream: io.BufferedReader = io.BufferedReader(counted, READ_CHUNK)
         head = stream.peek(BLOCK)[:BLOCK]
         kind = sniff(head)
         if not head:
@@ -287,7 +288,7 @@ def _check_digest(ref: str, digests: dict[str, str], name: str) -> None:
         )
 
 
-def _strings(value: object) -> bool:
+def _strings(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 

@@ -185,7 +185,7 @@ def build_context(
     """
     recipe.check_values()
     family = recipe.package_family()
-    if family not in FAMILIES:
+    if family is None or family not in FAMILIES:
         raise WorkbenchError(
             f"base image {recipe.base!r}: unknown package family; set family to one of "
             f"{', '.join(FAMILIES)} (apk for Alpine, apt for Debian/Ubuntu)"
@@ -208,7 +208,7 @@ class OsPackagePlan:
 def os_package_plan(recipe: Recipe, resolution: Resolution) -> OsPackagePlan:
     """What ``build_context`` would install with the OS package manager, without rendering."""
     family = recipe.package_family()
-    if family not in FAMILIES:
+    if family is None or family not in FAMILIES:
         raise WorkbenchError(
             f"base image {recipe.base!r}: unknown package family; set family to one of "
             f"{', '.join(FAMILIES)}"

@@ -134,8 +134,9 @@ class Recipe:
         """The directory relative paths in the recipe are resolved against."""
         return self.path.parent if self.path else Path.cwd()
 
-    def package_family(self) -> str:
-        """``apk`` or ``apt``: explicit ``family`` or derived from the base image name."""
+    def package_family(self) -> str | None:
+        """``apk`` or ``apt``: explicit ``family`` or derived from the base image name (None
+        when the name does not tell)."""
         return self.family or family_of(self.base)
 
     def target_of(self):
@@ -393,7 +394,7 @@ _TOP = {
     "pip": dict,
     "observed_paths": list,
 }
-_TABLES = {
+_TABLES: dict[str, dict[str, type]] = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
     "keep": {"modules": list, "aaz": dict},
     "azcopy": {"version": str, "url": str, "sha256": str},

@@ -244,7 +244,7 @@ class ScriptScan:
         self.parent = parent
         self.search_dirs = search_dirs
         self.sourced = sourced | {file}
-        self.scope = Scope(source, parent.scope if parent else None)
+        self.scope: Scope = Scope(source, parent.scope if parent else None)
         self.calls: list[AzCall] = []
         self.unresolved: list[Unresolved] = []
         self.external: list[ExternalCommand] = []
@@ -316,9 +316,9 @@ class ScriptScan:
         if tok.literal:
             return _program(tok) == "az"
         alts = self._alternatives(tok)
-        return bool(alts) and all(
-            alt and alt[0].literal and _program(alt[0]) == "az" for alt in alts
-        )
+        if not alts:
+            return False
+        return all(alt and alt[0].literal and _program(alt[0]) == "az" for alt in alts)
 
     def _first(self, toks: list[Tok], names: frozenset[str] | set[str] = frozenset()) -> int | None:
         """Index of the first token that is `az` (or, literally, one of ``names``)."""
@@ -327,7 +327,7 @@ class ScriptScan:
                 return i
         return None
 
-    def _runs_strings(self) -> set[str]:
+    def _runs_strings(self) -> frozenset[str]:
         return SHELLS | self.forwarders.keys() | self.runners | self.evaluators.keys()
 
     # -- resolving one command -----------------------------------------------------------
@@ -404,7 +404,7 @@ class ScriptScan:
 
     def _templates(self, word: Node) -> list[str] | None:
         """Shell text of a variable whose every assignment is a word (``CMD="az ..."``)."""
-        parts = word.get("Parts") or ()
+        parts: list[Node] = word.get("Parts") or []
         if len(parts) != 1 or parts[0]["Type"] != "ParamExp":
             return None
         found = self.scope.templates(param_name(parts[0]))

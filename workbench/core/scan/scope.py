@@ -76,13 +76,14 @@ class Scope:
             return None
         self._busy.add(name)
         try:
-            result: list[str] | None = []
+            collected: list[str] = []
+            result: list[str] | None = collected
             for one in sets:
                 found = self._set_values(one)
                 if found is None:
                     result = None
                     break
-                result.extend(v for v in found if v not in result)
+                collected.extend(v for v in found if v not in collected)
             if result is not None and len(result) > MAX_ALTERNATIVES:
                 result = None
         finally:
@@ -109,13 +110,16 @@ class Scope:
         sets = self._sets.get(name)
         if not sets and self.parent is not None:
             return self.parent.templates(name)
-        if not sets or any(one.word is None for one in sets) or name in self._busy:
+        if not sets or name in self._busy:
+            return None
+        words = [one.word for one in sets if one.word is not None]
+        if len(words) < len(sets):
             return None
         self._busy.add(name)
         try:
             out: list[str] = []
-            for one in sets:
-                out.extend(t for t in word_template(one.word, self.values, self.source)
+            for word in words:
+                out.extend(t for t in word_template(word, self.values, self.source)
                            if t not in out)  # fmt: skip
         finally:
             self._busy.discard(name)

@@ -151,7 +151,7 @@ def is_literal(word: Node) -> bool:
 
 def is_split(word: Node) -> bool:
     """True when the word is one bare (unquoted) expansion, so its value is word-split."""
-    parts = word.get("Parts") or ()
+    parts: list[Node] = word.get("Parts") or []
     return len(parts) == 1 and parts[0]["Type"] in ("ParamExp", "CmdSubst")
 
 
@@ -193,7 +193,7 @@ _LOCATORS = frozenset({"which", "command", "type"})
 
 def _locator_values(part: Node, source: bytes) -> list[str] | None:
     """``$(command -v az)`` / ``$(which az)`` / ``$(type -P az)`` stand for the program named."""
-    stmts = part.get("Stmts") or ()
+    stmts: list[Node] = part.get("Stmts") or []
     cmd = stmts[0].get("Cmd") if len(stmts) == 1 else None
     if not cmd or cmd["Type"] != "CallExpr" or not all(is_literal(a) for a in cmd["Args"]):
         return None
@@ -278,9 +278,9 @@ def word_template(
 
 def array_index_all(word: Node) -> str | None:
     """Array name of ``${a[@]}`` / ``"${a[@]}"`` / ``${a[*]}``, else None."""
-    parts = word.get("Parts") or ()
+    parts: list[Node] = word.get("Parts") or []
     if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
-        parts = parts[0].get("Parts") or ()
+        parts = parts[0].get("Parts") or []
     if len(parts) != 1 or parts[0]["Type"] != "ParamExp":
         return None
     index = parts[0].get("Index")
@@ -293,9 +293,9 @@ def array_index_all(word: Node) -> str | None:
 
 def positional(word: Node) -> int | None:
     """For ``"$@"``/``$*``/``"${@:N}"``: how many leading args it skips (``$1`` etc.: None)."""
-    parts = word.get("Parts") or ()
+    parts: list[Node] = word.get("Parts") or []
     if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
-        parts = parts[0].get("Parts") or ()
+        parts = parts[0].get("Parts") or []
     if len(parts) != 1 or parts[0]["Type"] != "ParamExp" or parts[0].get("Exp"):
         return None
     part = parts[0]
@@ -310,9 +310,9 @@ def positional(word: Node) -> int | None:
 
 def numbered_param(word: Node) -> int | None:
     """N for a word that is exactly ``$N`` / ``"$N"`` / ``${N}`` (N >= 1), else None."""
-    parts = word.get("Parts") or ()
+    parts: list[Node] = word.get("Parts") or []
     if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
-        parts = parts[0].get("Parts") or ()
+        parts = parts[0].get("Parts") or []
     if len(parts) != 1 or parts[0]["Type"] != "ParamExp" or not _simple_param(parts[0]):
         return None
     if parts[0].get("Exp"):

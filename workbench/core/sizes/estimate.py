@@ -121,7 +121,8 @@ class Estimator:
         stripped = stripped_sizes(self.model, name) if "strip" in effects else {}
 
         def hits(i: int, path: str) -> bool:
-            return path in removed[i] if removed[i] is not None else trims[i].removes(path)
+            paths = removed[i]
+            return path in paths if paths is not None else trims[i].removes(path)
 
         deleted: dict[str, int] = {}  # path -> the trim that deletes it
         for path, size in files.items():
@@ -153,7 +154,11 @@ class Estimator:
                 line = len(f"from .{name[:-3]} import *\n")
                 saves[hit][0] += line
                 kept_files -= line
-        return _Cost(kept_files, kept_pyc, tuple(map(tuple, saves)))
+        return _Cost(
+            kept_files,
+            kept_pyc,
+            tuple((files_saved, pyc_saved) for files_saved, pyc_saved in saves),
+        )
 
     def estimate(
         self,

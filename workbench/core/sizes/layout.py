@@ -87,12 +87,18 @@ def installed_layout(
     return InstalledLayout(files)
 
 
+class _CaseKeepingParser(configparser.ConfigParser):
+    """Option names as written (script names are case-sensitive), not lower-cased."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def console_scripts(entry_points: str) -> dict[str, str]:
     """``[console_scripts]`` of an entry_points.txt: script name -> ``module:attr``."""
     if not entry_points.strip():
         return {}
-    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-    parser.optionxform = str
+    parser = _CaseKeepingParser(delimiters=("=",), interpolation=None)
     try:
         parser.read_string(entry_points)
     except configparser.Error:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -93,7 +93,7 @@ class SizeModel:
                 target.python,
             )
         self.edges = {d.name: self._edges(d) for d in self.dists.values()}
-        self._estimator = None
+        self._estimator: Estimator | None = None
 
     def _edges(self, dist: Dist) -> tuple[str, ...]:
         out = []
@@ -172,6 +172,8 @@ _EMPTY = Dist("", "", "", "", 0, True, (), {}, {}, "")
 def _requirements(metadata: str, target: Target) -> tuple[tuple[str, ...], dict]:
     """Requires-Dist of a METADATA text, evaluated for the target: (base, per-extra)."""
     headers = HeaderParser().parsestr(metadata)
+    # Every Environment value is a str, but mypy reads a TypedDict as Mapping[str, object].
+    environment = cast("dict[str, str]", target.environment)
     base: list[str] = []
     extras: dict[str, list[str]] = {}
     for raw in headers.get_all("Requires-Dist") or ():
@@ -182,11 +184,11 @@ def _requirements(metadata: str, target: Target) -> tuple[tuple[str, ...], dict]
         spec = canonicalize_name(req.name) + (
             f"[{','.join(sorted(req.extras))}]" if req.extras else ""
         )
-        if req.marker is None or req.marker.evaluate({**target.environment, "extra": ""}):
+        if req.marker is None or req.marker.evaluate({**environment, "extra": ""}):
             base.append(spec)
             continue
         for extra in headers.get_all("Provides-Extra") or ():
-            if req.marker.evaluate({**target.environment, "extra": extra}):
+            if req.marker.evaluate({**environment, "extra": extra}):
                 extras.setdefault(canonicalize_name(extra), []).append(spec)
     return tuple(base), {k: tuple(v) for k, v in extras.items()}
 

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +174,7 @@ def _index_lists(name: str) -> bool:
 
 
 def resolve(
-    requirements: list[str], target: Target, known: list[str] = (), *, no_deps: bool = False
+    requirements: list[str], target: Target, known: Sequence[str] = (), *, no_deps: bool = False
 ) -> list[ResolvedDist]:
     """Pin ``requirements`` (PEP 508 strings) for ``target``; one file per distribution
     (``no_deps``: the requirements alone, not their dependencies).
@@ -200,10 +201,14 @@ def select_files(pylock_text: str, target: Target) -> list[ResolvedDist]:
         chosen = list(lock.select(environment=target.environment, tags=target.tags))
     except (tomllib.TOMLDecodeError, PylockValidationError) as exc:
         raise WorkbenchError(f"unexpected resolver output: {exc}", exit_code=1) from exc
-    out = []
+    out: list[ResolvedDist] = []
     for package, dist in chosen:
         if not isinstance(dist, PackageWheel | PackageSdist):
             continue
+        if dist.url is None:  # uv locks index files by URL; a path-only entry is not one
+            raise WorkbenchError(
+                f"unexpected resolver output: {package.name} has no download URL", exit_code=1
+            )
         out.append(
             ResolvedDist(
                 name=canonicalize_name(package.name),

@@ -111,17 +111,24 @@ class Target:
         return f"CPython {self.python}, {self.libc} {self.libc_version}, {self.arch}"
 
     @property
+    def libc_release(self) -> str:
+        """``libc_version``, never None: ``__post_init__`` fills in the family's default."""
+        if self.libc_version is None:  # not reached: __post_init__ sets it
+            raise AssertionError("Target.libc_version was not defaulted")
+        return self.libc_version
+
+    @property
     def uv_platform(self) -> str:
         """uv's ``--python-platform`` value; it also fixes uv's marker environment."""
         if self.libc == "musl":
             return f"{self.arch}-unknown-linux-musl"
-        major, minor = self.libc_version.split(".")
+        major, minor = self.libc_release.split(".")
         return f"{self.arch}-manylinux_{major}_{min(int(minor), _UV_MAX_MANYLINUX)}"
 
     @cached_property
     def platforms(self) -> list[str]:
         """Platform tags the target accepts, most specific first."""
-        major, minor = (int(p) for p in self.libc_version.split("."))
+        major, minor = (int(p) for p in self.libc_release.split("."))
         if self.libc == "musl":
             tags = [f"musllinux_{major}_{m}_{self.arch}" for m in range(minor, -1, -1)]
         else:

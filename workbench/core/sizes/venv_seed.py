@@ -50,4 +50,4 @@ def venv_seed(target: Target, mode: str, trims: list[str] | tuple[str, ...] = ()
     base = (target.base_image or "").rsplit("/", 1)[-1]
     if base.startswith("python:") or base == "python" or target.libc != "glibc":
         return _ENSUREPIP.get(target.python)
-    return _DISTRO.get((target.libc_version, target.python), _ENSUREPIP.get(target.python))
+    return _DISTRO.get((target.libc_release, target.python), _ENSUREPIP.get(target.python))

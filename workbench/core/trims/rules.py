@@ -43,13 +43,14 @@ def rule_prune_aaz(paths, ctx, read=None):
     out = set()
     for module, groups in ctx["aaz_groups"].items():
         root = f"azure/cli/command_modules/{module}/aaz/latest/"
-        layout = {}
+        layout: dict[tuple[str, ...], set[str]] = {}
         for p in paths:
             if p.startswith(root):
                 parts = tuple(p[len(root) :].split("/"))
                 for depth in range(len(parts)):
                     layout.setdefault(parts[:depth], set()).add(parts[depth])
-        whole, own = [], []
+        whole: list[tuple[str, ...]] = []
+        own: list[tuple[str, ...]] = []
         for g in groups:
             if " " not in g:
                 key = tuple(p for p in g.replace(".", "/").split("/") if p)
@@ -97,7 +98,7 @@ def rule_trim_api_versions(paths, ctx, read=None):
     out = {p for p in paths if p.startswith("azure/mgmt/") and "/aio/" in p[len("azure/mgmt") :]}
     for prefix, versions in ctx["api_versions"].items():
         root = prefix.replace(".", "/") + "/"
-        present = {}
+        present: dict[str, list[str]] = {}
         for p in paths:
             if p.startswith(root):
                 head, sep, _ = p[len(root) :].partition("/")
@@ -153,19 +154,21 @@ def rule_prune_aaz_commands(paths, ctx, read=None):
     out = set()
     for module in set(ctx.get("aaz_names", {})) | set(ctx["aaz_groups"]):
         root = f"azure/cli/command_modules/{module}/aaz/latest/"
-        layout, dirs = {}, {()}
+        layout: dict[tuple[str, ...], set[str]] = {}
+        dirs: set[tuple[str, ...]] = {()}
         for p in paths:
             if p.startswith(root):
                 parts = tuple(p[len(root) :].split("/"))
                 layout.setdefault(parts[:-1], set()).add(parts[-1])
                 dirs.update(parts[:i] for i in range(1, len(parts)))
-        whole, runs = [], {}
+        whole: list[tuple[str, ...]] = []
+        runs: dict[tuple[str, ...], set[str]] = {}
         for g in ctx["aaz_groups"].get(module, ()):
             if " " not in g:
                 if not g.endswith("/"):
                     whole.append(tuple(p for p in g.split("/") if p))
                 continue
-            key = ()
+            key: tuple[str, ...] = ()
             for word in g.replace("-", "_").split():
                 if (*key, word) in dirs:
                     key = (*key, word)
@@ -186,13 +189,14 @@ def rule_prune_aaz_commands(paths, ctx, read=None):
                 continue
             stems = set(runs.get(key, ()))
             files = layout.get(key, set())
+            unknown = False  # a name that is not one file: the folder stays whole
             for name in names.get(key, ()):
                 stem = name if name.startswith("_") else "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name)
                 if name == "*" or stem.lower() + ".py" not in files:
-                    stems = None
+                    unknown = True
                     break
                 stems.add(stem.lower())
-            if stems is None:
+            if unknown:
                 continue
             base = root + "".join(f"{k}/" for k in key)
             for f in files:
@@ -343,7 +347,7 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
     effects = effects or {}
     site = args.root + sysconfig.get_path("purelib")
     tag = sys.implementation.cache_tag
-    paths = []
+    paths: list[str] = []
     for dirpath, dirnames, filenames in os.walk(site):
         dirnames.sort()
         rel = os.path.relpath(dirpath, site).replace(os.sep, "/")
@@ -378,7 +382,8 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
     if "strip" in {effects.get(n) for n in trims} and not shutil.which("strip"):
         print("workbench-trim: strip-binaries needs binutils' strip on PATH", file=sys.stderr)
         return 1
-    removed, handled = set(), set()
+    removed: set[str] = set()
+    handled: set[str] = set()
     for name in trims:
         hits = rules[name](paths, ctx, read) - removed - handled
         effect = effects.get(name, "delete")
@@ -412,7 +417,7 @@ def run_trim_script(trims, rules, ctx, argv, effects=None):
             saved = sum(size(p) for p in hits)
             removed |= hits
         if effect == "unimport":
-            inits = {}
+            inits: dict[str, set[str]] = {}
             for p in hits:
                 head, _, stem = p.rpartition("/")
                 if stem.endswith(".py"):

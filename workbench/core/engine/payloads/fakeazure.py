@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 try:  # a package on the host (tests), loose files beside each other in the container
     from . import fakedata
 except ImportError:
-    import fakedata
+    import fakedata  # type: ignore[no-redef]  # the same module, as a loose file
 
 TENANT = "72f988bf-0000-4000-8000-00000000f00d"
 SUBSCRIPTION = "0b1f6471-0000-4000-8000-00000000c0de"
