@@ -191,7 +191,7 @@ def test_trimmed_image_still_colours_output_and_loads_stripped_binaries(built, d
 
     for fmt in ("jsonc", "yamlc"):
         assert "\x1b[" in run("az", "version", "-o", fmt, tty=True), fmt
-    assert "azure-cli" in run("az", "version", "-o", "table", tty=True)
+    assert "Azure-cli" in run("az", "version", "-o", "table", tty=True)
     code = (
         "import cryptography.hazmat.bindings._rust, yaml._yaml, _cffi_backend, pathlib, site; "
         "from pygments.lexers import get_lexer_by_name; get_lexer_by_name('json'); "

@@ -171,7 +171,7 @@ async def test_dead_weight_is_dropped_with_one_key_and_the_recipe_says_why(
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         session = app.session
-        assert app.screen.check_action("drop_dead_weight", ()) is None  # no probe yet
+        assert app.screen.check_action("drop_dead_weight", ()) is False  # no probe yet
         await _build_with_probe(pilot)
         assert session.dead_weight == {"azure-mgmt-compute": 25_000_000}
         await pilot.press("1")  # the Packages screen
@@ -184,7 +184,7 @@ async def test_dead_weight_is_dropped_with_one_key_and_the_recipe_says_why(
         assert "azure-mgmt-compute" not in session.checked
         assert "azure-mgmt-resource" in session.checked
         assert any("−25.0 MB" in n.message for n in app._notifications)
-        assert app.screen.check_action("drop_dead_weight", ()) is None  # done: not offered
+        assert app.screen.check_action("drop_dead_weight", ()) is False  # done: not offered
         recipe = session_recipe(session, tmp_path / "workbench.toml")
         assert "azure-mgmt-compute" not in [p.name for p in recipe.packages]
         why = recipe.dropped["azure-mgmt-compute"]

@@ -241,7 +241,7 @@ class PackagesScreen(WorkbenchScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "drop_dead_weight":  # offered once a probe proved packages unneeded
             session = self.app.session
-            return bool(session and session.dead_weight) or None
+            return bool(session and session.dead_weight)  # hidden until then
         return True
 
     def on_screen_resume(self) -> None:

@@ -540,7 +540,9 @@ def _template() -> tomlkit.TOMLDocument:
 #   mode              system (base Python) | venv (/opt/az) | multistage (venv built in a
 #                     builder stage, copied to a clean final stage)
 #   scripts           az scripts to analyse and to COPY into the image
-#   trims             no-compile, prune-modules, prune-aaz, trim-api-versions, drop-pip
+#   trims             no-compile (or sourceless), prune-modules, prune-aaz, prune-aaz-commands,
+#                     prune-command-files, trim-api-versions, prune-pygments, drop-tests,
+#                     drop-stubs, drop-docs, drop-pip, drop-records, strip-binaries
 #   runtime_packages  OS packages the scripts need at run time (e.g. bash coreutils jq)
 #   login             service-principal (default: az login/logout/account are kept, as a
 #                     pipeline logs in before the script) | none (the image never logs in)
