@@ -194,3 +194,16 @@ async def test_ctrl_s_after_an_outside_edit_asks(tmp_path):
     mine = recipe.read_text()
     assert "mode = " in mine and "another editor" not in mine
     assert (tmp_path / f"{RECIPE_FILE}.bak").read_text() == theirs
+
+
+def test_a_trim_shown_as_not_applicable_is_not_saved(tmp_path):
+    from tests.app.conftest import sample_session
+    from workbench.app.loader import session_recipe
+
+    session = sample_session()
+    session.install_mode = "system"
+    session.trims = {"drop-pip", "prune-modules"}
+    assert session.trim_problem("drop-pip")
+    recipe = session_recipe(session, tmp_path / RECIPE_FILE)
+    assert "drop-pip" not in recipe.trims
+    recipe.validate()

@@ -120,7 +120,8 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
-    recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
+    # what the screen shows: a trim marked n/a (e.g. drop-pip in system mode) is not saved
+    recipe.trims = ordered([*session.active_trims(), *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))
     return recipe
