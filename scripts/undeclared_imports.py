@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """List distributions whose code imports a module they do not declare (the data behind
-``knowledge_baseline.UNDECLARED_IMPORTS``).
+``knowledge.baseline.UNDECLARED_IMPORTS``).
 
 Usage: scripts/undeclared_imports.py IMAGE [PYTHON] [MODULE...]
 Runs inside IMAGE (a full ``pip install azure-cli`` image, e.g. built from the debootstrap base)

@@ -18,14 +18,14 @@ from workbench.core.engine.build import (
     BuildResult,
     BuildWarning,
     LogLine,
+    StepCached,
     StepStarted,
-    base_images,
-    final_base_image,
     make_context,
 )
 from workbench.core.engine.image_report import clean_command
 from workbench.core.engine.payloads import smoke_driver
 from workbench.core.engine.smoke import SmokeCall, report_from_driver, smoke_spec
+from workbench.core.project import Project
 
 MULTI = """FROM example/base:1 AS builder
 RUN make
@@ -47,13 +47,6 @@ def test_context_holds_dockerfile_and_files(tmp_path):
         assert tar.extractfile("Dockerfile").read() == b"FROM x\n"
         assert names["a/b.sh"].mode == 0o755 and names["ca"].mode == 0o600
         assert tar.extractfile("ca").read() == b"CA"
-
-
-def test_base_images_skip_stages_and_scratch():
-    assert base_images(MULTI) == ["example/base:1", "example/final:2"]
-    assert final_base_image(MULTI) == "example/final:2"
-    assert final_base_image("FROM a:1 AS b\nFROM b\n") == "a:1"
-    assert final_base_image("FROM scratch\n") is None
 
 
 def _stream(chunks, cancel=None):
@@ -82,6 +75,29 @@ def test_events_from_classic_builder_chunks():
     assert LogLine("done", 2) in events
     assert isinstance(events[-1], BuildResult) and events[-1].image_id == "sha256:feed"
     assert len(events[-1].step_seconds) == 2
+
+
+def test_steps_from_the_cache_are_events_and_in_the_result():
+    events = _stream(
+        [
+            {"stream": "Step 1/3 : FROM base\n"},
+            {"stream": " ---> abc\n"},
+            {"stream": "Step 2/3 : RUN make\n"},
+            {"stream": " ---> Using cache\n"},
+            {"stream": " ---> def\n"},
+            {"stream": "Step 3/3 : COPY x /x\n"},
+            {"stream": " ---> 0a1b2c\n"},
+            {"aux": {"ID": "sha256:feed"}},
+        ]
+    )
+    assert [e for e in events if isinstance(e, StepCached)] == [StepCached(2)]
+    result = events[-1]
+    assert result.cached == (2,) and result.cached_steps == 1
+    assert [(n, text, cached) for n, text, _, cached in result.steps()] == [
+        (1, "FROM base", False),
+        (2, "RUN make", True),
+        (3, "COPY x /x", False),
+    ]
 
 
 def test_failing_step_reports_step_command_and_last_lines():
@@ -228,10 +244,8 @@ def test_history_cli(tmp_path, capsys):
     assert "61.0 MB" in capsys.readouterr().out
 
 
-def test_plan_from_recipe_offline(tmp_path):
+def test_build_plan_offline(tmp_path):
     """The plan of the blog recipe with all trims: Dockerfile, smoke calls, estimate."""
-    from workbench.core.engine.plan import plan_from_recipe
-
     script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
     recipe = tmp_path / "workbench.toml"
     base = "python:3.11-slim-bookworm"
@@ -239,7 +253,7 @@ def test_plan_from_recipe_offline(tmp_path):
         main(["init", "--script", str(script), "--base", base, "--trim", "all", "-o", str(recipe)])
         == 0
     )
-    plan = plan_from_recipe(recipe, offline=True)
+    plan = Project.open(recipe, offline=True).build_plan()
     assert "azure-cli==2.91.0" in plan.dockerfile and "--no-deps" in plan.dockerfile
     assert {"disk list", "tag update", "rest"} <= {" ".join(p) for p in plan.paths}
     assert "azure-mgmt-compute" in plan.probe_packages
@@ -247,14 +261,12 @@ def test_plan_from_recipe_offline(tmp_path):
 
 
 def test_plan_counts_the_venv_seed_unless_drop_pip(tmp_path):
-    from workbench.core.engine.plan import plan_from_recipe
-
     script = shutil.copy(ROOT / "sample-scripts" / "tag-disks.sh", tmp_path)
     plans = {}
     for trims in ("none", "drop-pip"):
         recipe = tmp_path / f"{trims}.toml"
         argv = ["init", "--script", str(script), "--base", "python:3.11-slim-bookworm"]
         assert main([*argv, "--mode", "venv", "--trim", trims, "-o", str(recipe)]) == 0
-        plans[trims] = plan_from_recipe(recipe, offline=True)
+        plans[trims] = Project.open(recipe, offline=True).build_plan()
     seed = plans["none"].estimate_bytes - plans["drop-pip"].estimate_bytes
     assert seed == 20_680_548  # pip 24.0 + setuptools 65.5.0 with .pyc, on 3.11

@@ -13,7 +13,7 @@ import pytest
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.dockerfile import BuildContext, Resolution, build_context
-from workbench.core.recipe.recipe import AzCopy, Package, PipSettings, Recipe
+from workbench.core.recipe.recipe import AzCopy, Keep, Package, PipSettings, Recipe
 from workbench.core.trims.registry import TRIMS, TrimContext
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -28,7 +28,8 @@ RESOLUTION = Resolution(
         "azure-mgmt-monitor": "7.0.0",
         "azure-mgmt-resource": "24.0.0",
         "semver": "3.0.4",
-    }
+    },
+    core={"azure-cli-core", "semver"},
 )
 CONTEXT = TrimContext(
     modules=frozenset({"profile", "resource", "util", "vm", "monitor"}),
@@ -95,10 +96,18 @@ def lint(ctx: BuildContext) -> list[str]:
         problems += run.stdout.splitlines()
     steps = instructions(ctx.dockerfile)
     last = max(s for s, _, _ in steps)
+    builders = {s for s, k, a in steps if k == "FROM" and a.endswith(" AS builder")}
     for stage in range(last + 1):
         runs = [a for s, k, a in steps if s == stage and k == "RUN"]
-        if len(runs) > 1:
+        if len(runs) > 1 and stage not in builders:  # a builder's waste is discarded
             problems.append(f"stage {stage}: {len(runs)} RUN instructions, want one")
+        installs = " && ".join(r for r in runs if "pip install" in r)
+        if installs and "--require-hashes" not in installs:
+            if "--no-deps azure-cli==" not in installs:
+                problems.append("azure-cli not installed pinned with --no-deps")
+            for spec in re.findall(r" ((?:azure|semver)[\w.-]*\S*)", installs):
+                if not re.fullmatch(r"azure-cli==[\w.]+|[\w.-]+(==|~=)[\w.]+|[\w.-]+", spec):
+                    problems.append(f"odd requirement {spec}")
         for run in runs:
             if re.search(r"(apt-get|apk) (dist-)?upgrade", run):
                 problems.append("upgrade in RUN")
@@ -113,14 +122,6 @@ def lint(ctx: BuildContext) -> list[str]:
                 problems.append("apt lists not removed in the final stage's RUN")
             if re.search(r"apk add(?![^&]*--no-cache)", run):
                 problems.append("apk add without --no-cache")
-            if "pip install" in run and "--require-hashes" not in run:
-                if "--no-deps azure-cli==" not in run:
-                    problems.append("azure-cli not installed pinned with --no-deps")
-                for spec in re.findall(
-                    r" ((?:azure|semver)[\w.-]*\S*)", run.split("--no-deps")[-1]
-                ):
-                    if not re.fullmatch(r"[\w.-]+(==|~=)[\w.]+|[\w.-]+", spec):
-                        problems.append(f"odd requirement {spec}")
     for stage, keyword, args in steps:
         if keyword == "ADD" and "://" in args:
             problems.append("ADD of a URL")
@@ -196,14 +197,24 @@ def test_build_deps_only_for_packages_without_wheels(tmp_path, family, mode):
         ) in ctx.dockerfile
 
 
-def test_hashed_lock_is_copied_and_required(tmp_path):
-    lock = "azure-cli==2.91.0 --hash=sha256:" + "0" * 64 + "\n"
-    ctx = render(
-        make_recipe(tmp_path, mode="multistage"), Resolution(RESOLUTION.versions, lock=lock)
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_hashed_lock_is_split_by_layer_and_required(tmp_path, installer):
+    core = (
+        "azure-cli==2.91.0 --hash=sha256:" + "0" * 64 + "\nsemver==3.0.4 --hash=sha256:" + "1" * 64
     )
-    assert "--no-deps --require-hashes -r /tmp/workbench/requirements.lock" in ctx.dockerfile
-    assert ctx.files["workbench-build/requirements.lock"] == lock.encode()
+    sdk = "azure-mgmt-compute==34.1.0 --hash=sha256:" + "2" * 64 + "\n"
+    resolution = Resolution(RESOLUTION.versions, lock=f"{core}\n{sdk}", core=RESOLUTION.core)
+    recipe = make_recipe(tmp_path, mode="multistage", pip=PipSettings(installer=installer))
+    ctx = render(recipe, resolution)
+    for part in ("core", "sdk"):
+        assert f"--no-deps --require-hashes -r /tmp/workbench/{part}.lock" in ctx.dockerfile
+    assert ctx.files["workbench-build/core.lock"] == f"{core}\n".encode()
+    assert ctx.files["workbench-build/sdk.lock"] == sdk.encode()
+    assert ("/tmp/workbench/tools/bin/uv pip install" in ctx.dockerfile) == (installer == "uv")
     assert lint(ctx) == []
+    single = render(make_recipe(tmp_path, mode="venv"), resolution)
+    assert "--no-deps --require-hashes -r /tmp/workbench/requirements.lock" in single.dockerfile
+    assert single.files["workbench-build/requirements.lock"] == resolution.lock.encode()
 
 
 def test_pins_follow_pin_modes(tmp_path):
@@ -221,9 +232,53 @@ def test_recipe_hash_label_and_trim_script_in_context(tmp_path):
     recipe = make_recipe(tmp_path, trims=ALL)
     ctx = render(recipe)
     assert f'dev.workbench.recipe.sha256="{recipe.digest()}"' in ctx.dockerfile
-    script = ctx.files["workbench-build/trim.py"].decode()
-    assert '"modules": ["monitor", "profile", "resource", "util", "vm"]' in script
-    compile(script, "trim.py", "exec")
+    plan = json.loads(ctx.files["workbench-build/trim.json"])
+    assert plan["context"]["modules"] == ["monitor", "profile", "resource", "util", "vm"]
+    assert plan["trims"] == ALL
+    compile(ctx.files["workbench-build/trim.py"].decode(), "trim.py", "exec")
+
+
+def builder_runs(ctx: BuildContext) -> list[str]:
+    """The builder stage's instructions in order, a COPY with the content it copies (what
+    the engine's cache key depends on)."""
+    out = []
+    for stage, keyword, args in instructions(ctx.dockerfile):
+        if stage == 0 and keyword != "FROM":
+            copied = [ctx.files[a] for a in json.loads(args)[:-1]] if keyword == "COPY" else []
+            out.append(f"{keyword} {args} {copied!r}")
+    return out
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(trims=["prune-modules", "drop-pip"]),  # a trim toggled
+        dict(trims=ALL[1:]),  # no-compile off: the .pyc are compiled in the trim layer
+        dict(keep=Keep(modules=["network"])),
+    ],
+)
+def test_a_trim_or_keep_change_touches_only_the_trim_layer(tmp_path, change):
+    before = builder_runs(render(make_recipe(tmp_path, mode="multistage", trims=ALL)))
+    after = builder_runs(render(make_recipe(tmp_path, mode="multistage", **change)))
+    same = next(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
+    assert before[same].startswith('COPY ["workbench-build/trim.py", "workbench-build/trim.json"')
+    assert same == len(before) - 2  # the COPY of trim.py/trim.json, then the trim RUN
+
+
+def test_an_added_package_keeps_the_tools_and_core_layers(tmp_path):
+    recipe = make_recipe(tmp_path, mode="multistage", trims=ALL)
+    before = builder_runs(render(recipe))
+    versions = {**RESOLUTION.versions, "azure-mgmt-network": "30.0.0"}
+    after = builder_runs(render(recipe, Resolution(versions, core=RESOLUTION.core)))
+    assert before[:2] == after[:2] and before[2] != after[2]  # tools, core | SDK set
+    assert "azure-mgmt-network==30.0.0" in after[2] and "azure-mgmt-network" not in after[1]
+
+
+def test_single_stage_modes_keep_one_run_and_pip(tmp_path):
+    for mode in ("system", "venv"):
+        ctx = render(make_recipe(tmp_path, mode=mode, trims=["no-compile"]))
+        runs = [a for _, k, a in instructions(ctx.dockerfile) if k == "RUN"]
+        assert len(runs) == 1 and " -m pip install " in runs[0] and "uv" not in runs[0]
 
 
 def test_unknown_family_and_missing_trim_context_are_clear(tmp_path):
@@ -272,8 +327,11 @@ def test_cli_resolves_with_the_size_engine_and_writes_the_context(tmp_path, caps
         ["--recipe", str(recipe.path), "--offline", "--lock", "-o", str(tmp_path / "b/Dockerfile")],
         capsys,
     )
-    lock = (tmp_path / "b/workbench-build/requirements.lock").read_text()
+    lock = (tmp_path / "b/workbench-build/core.lock").read_text()
     assert code == 0 and "azure-cli==2.91.0 --hash=sha256:" in lock
+    assert re.search(r"^msal==\S+ --hash=sha256:", lock, re.M)  # a core dependency
+    sdk = (tmp_path / "b/workbench-build/sdk.lock").read_text()
+    assert re.search(r"^azure-mgmt-compute==\S+ --hash=sha256:", sdk, re.M)
     assert "--require-hashes" in (tmp_path / "b/Dockerfile").read_text()
 
 

@@ -95,7 +95,11 @@ def test_digest_ignores_comments_but_not_meaning(recipe_file):
     [
         ('mode = "venv"\nmode = [', r"workbench.toml:\d+:\d+: invalid TOML"),
         ("colour = 1", r"unknown key 'colour' \(known: base, family"),
-        ("[pip]\nproxy = 'x'", r"unknown key 'pip.proxy' \(known: index_url, ca_bundle\)"),
+        (
+            "[pip]\nproxy = 'x'",
+            r"unknown key 'pip.proxy' \(known: index_url, ca_bundle, installer\)",
+        ),
+        ("[pip]\ninstaller = 'conda'", "pip.installer must be one of uv, pip, not 'conda'"),
         ('mode = "fast"', "mode must be one of system, venv, multistage, not 'fast'"),
         ('family = "rpm"', "family must be one of apk, apt"),
         ('trims = ["shrink"]', "unknown trim 'shrink'"),
@@ -178,7 +182,7 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     assert (out.parent / "workbench.toml.bak").read_text() == "# old\n"
     assert run_init([*argv, "--force", "--mode", "venv"]) == 0  # twice: nothing is lost
     assert (out.parent / "workbench.toml.bak.1").read_text() == "# old\n"
-    assert "mode = \"system\"" in (out.parent / "workbench.toml.bak").read_text()
+    assert 'mode = "system"' in (out.parent / "workbench.toml.bak").read_text()
 
 
 def test_init_rejects_missing_scripts_and_empty_selections(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -16,6 +17,7 @@ from workbench.core.trims.registry import (
     TrimContext,
     get_trim,
     ordered,
+    trim_plan,
     trim_savings,
     trim_script,
 )
@@ -122,7 +124,7 @@ def test_bad_names_and_missing_context_are_one_line_errors():
     with pytest.raises(WorkbenchError, match=r"unknown trim 'nope'.*no-compile"):
         ordered(["nope"])
     with pytest.raises(WorkbenchError, match="prune-modules needs every command module"):
-        trim_script(["prune-modules"], TrimContext())
+        trim_plan(["prune-modules"], TrimContext())
 
 
 def test_context_json_round_trip_and_merge():
@@ -132,12 +134,22 @@ def test_context_json_round_trip_and_merge():
     assert TrimContext().merged(TrimContext()).modules is None
 
 
-def test_script_is_deterministic_and_names_its_trims():
-    a = trim_script(["drop-pip", "no-compile"], CONTEXT)
-    assert a == trim_script(["no-compile", "drop-pip"], CONTEXT)
-    assert "Trims, in order: no-compile, drop-pip." in a
-    assert "def rule_prune_aaz" not in a
-    compile(a, "trim.py", "exec")
+def test_plan_is_deterministic_and_the_script_does_not_depend_on_it():
+    a = trim_plan(["drop-pip", "no-compile"], CONTEXT)
+    assert a == trim_plan(["no-compile", "drop-pip"], CONTEXT)
+    assert json.loads(a)["trims"] == ["no-compile", "drop-pip"]
+    assert json.loads(a)["context"] == CONTEXT.to_json()
+    script = trim_script()
+    assert all(f"def {t.rule.__name__}" in script for t in TRIMS.values())
+    compile(script, "trim.py", "exec")
+
+
+def write_script(directory: Path, names, context: TrimContext) -> Path:
+    """trim.py and its trim.json in ``directory``."""
+    (directory / "trim.json").write_text(trim_plan(names, context))
+    script = directory / "trim.py"
+    script.write_text(trim_script())
+    return script
 
 
 def make_tree(root: Path, files: dict[str, str]) -> Path:
@@ -157,8 +169,7 @@ def test_generated_script_deletes_exactly_what_the_rules_predict(tmp_path):
     pip_script = Path(str(tmp_path / "root") + sys.prefix) / "bin" / "pip"
     pip_script.parent.mkdir(parents=True)
     pip_script.write_text("#!python")
-    script = tmp_path / "trim.py"
-    script.write_text(trim_script(list(TRIMS), CONTEXT))
+    script = write_script(tmp_path, list(TRIMS), CONTEXT)
     out = subprocess.run(
         [sys.executable, "-B", str(script), "--root", str(tmp_path / "root")],
         capture_output=True,
@@ -176,8 +187,7 @@ def test_generated_script_deletes_exactly_what_the_rules_predict(tmp_path):
 def test_snapshot_protects_files_already_in_the_base(tmp_path):
     root = tmp_path / "root"
     site = make_tree(root, {"pip/__init__.py": "base pip", "old/__pycache__/x.pyc": "base"})
-    script = tmp_path / "trim.py"
-    script.write_text(trim_script(["no-compile"], CONTEXT))
+    script = write_script(tmp_path, ["no-compile"], CONTEXT)
     before = tmp_path / "before.txt"
     run = [sys.executable, "-B", str(script), "--root", str(root)]
     subprocess.run([*run, "--snapshot", str(before)], check=True)
@@ -198,8 +208,7 @@ def test_trim_api_versions_on_a_real_azure_mgmt_compute(tmp_path):
     )
     keep = {"2024-11-01", "2023-04-02", "2023-10-02"}
     ctx = TrimContext(api_versions={"azure.mgmt.compute": frozenset(keep)})
-    script = tmp_path / "trim.py"
-    script.write_text(trim_script(["trim-api-versions", "drop-pip"], ctx))
+    script = write_script(tmp_path, ["trim-api-versions", "drop-pip"], ctx)
     out = subprocess.run(
         [str(python), "-B", str(script)], capture_output=True, text=True, check=True
     ).stdout

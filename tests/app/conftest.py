@@ -10,6 +10,7 @@ import pytest
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.session import Session
+from workbench.core.project import Project
 from workbench.core.sizes.model import Dist, SizeModel
 from workbench.core.sizes.target import Target
 
@@ -69,12 +70,8 @@ def sample_model() -> SizeModel:
 
 def sample_session() -> Session:
     """The sample model with two script-needed packages checked."""
-    return Session(
-        name="sample.toml",
-        model=sample_model(),
-        needed=dict(NEEDED),
-        checked=set(NEEDED),
-    )
+    project = Project("sample.toml", None, (), "2.91.0", None, sample_model())
+    return Session(project, needed=dict(NEEDED), checked=set(NEEDED))
 
 
 def sample_opener(recipe=None, *, offline=False, progress=None) -> Session:

@@ -30,7 +30,7 @@ def plan_builder(dockerfile: str, **plan_fields):
     """A ``builder`` running the real pipeline on a hand-made plan, recording the build in
     the session's history like the default builder does."""
 
-    def build(session, request, *, offline, cancel, on_event, on_progress):
+    def build(session, request, *, cancel, on_event, on_progress):
         return run_plan(
             BuildPlan(dockerfile, **plan_fields),
             recipe_path(session),
@@ -134,6 +134,27 @@ async def test_build_streams_batched_log_then_result_and_smoke_table(
         assert history.row_count == 1 and str(history.get_row_at(0)[4]) == image_tag
     [record] = load_history("workbench.toml")
     assert record["status"] == "smoke-failed" and record["added_bytes"] >= 2_000_000
+
+
+@pytest.mark.docker
+async def test_rebuild_shows_the_steps_from_the_cache_and_the_rebuild_hint(
+    make_app, base_image, image_tag, nonce
+):
+    app = make_app(builder=plan_builder(f"FROM {base_image}\nRUN echo {nonce}\nENV X={nonce}\n"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = None
+        for _ in range(2):
+            await _start(pilot, image_tag)
+            screen = app.screen
+            await _until(pilot, lambda s=screen: not s.building)
+            await pilot.pause()
+        table = screen.query_one("#steps-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[:2] for r in rows] == [["1/3", "ran"], ["2/3", "cache"], ["3/3", "cache"]]
+        assert rows[1][3] == f"RUN echo {nonce}"
+        summary = _text(screen, "#result-summary")
+        assert "2/3 steps from the cache" in summary
+        assert "system / venv: any change" in summary and "one RUN" in summary
 
 
 @pytest.mark.docker

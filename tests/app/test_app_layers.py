@@ -24,10 +24,10 @@ from textual.color import Color
 
 from workbench.app.screens.layers import SEARCH_DELAY, LayersScreen
 from workbench.app.widgets.file_tree import EXPAND_ALL, FileTreeView
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.core.engine import history
 from workbench.core.layers import analysis as layers
+from workbench.core.units import fmt_bytes
 
 LAYERS = [
     [

@@ -12,7 +12,7 @@ SIZE = (140, 40)
 def blocking_builder(started: threading.Event, cancelled: threading.Event):
     """A ``builder`` that runs until it is cancelled, like a long build."""
 
-    def build(session, request, *, offline, cancel, on_event, on_progress):
+    def build(session, request, *, cancel, on_event, on_progress):
         started.set()
         if cancel.wait(30):
             cancelled.set()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -33,6 +33,9 @@ from workbench.app.themes import DEFAULT_THEME, load_themes
 from workbench.app.widgets.nav import SCREENS
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import ChangedOnDisk, one_line
+
+if TYPE_CHECKING:
+    from workbench.core.engine.pipeline import BuildOutcome
 
 
 class WorkbenchApp(App):
@@ -68,7 +71,7 @@ class WorkbenchApp(App):
         builder: Callable = real_build,
     ) -> None:
         """``opener(recipe, offline=, progress=)`` loads the session in a worker thread;
-        ``builder(session, request, offline=, cancel=, on_event=, on_progress=)`` builds it
+        ``builder(session, request, cancel=, on_event=, on_progress=)`` builds it
         (the Build screen's worker) and returns the core ``BuildOutcome``."""
         super().__init__()
         self.recipe_path = recipe
@@ -79,8 +82,8 @@ class WorkbenchApp(App):
         self.session: Session | None = None
         self.load_error: str | None = None
         self.crash: str | None = None  # the one line an unhandled error leaves on stderr
-        self.session_changed: Signal[object] = Signal(self, "session-changed")
-        self.build_finished: Signal[object] = Signal(self, "build-finished")
+        self.session_changed: Signal[Session | None] = Signal(self, "session-changed")
+        self.build_finished: Signal[BuildOutcome] = Signal(self, "build-finished")
 
     def on_mount(self) -> None:
         self._install_themes()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from workbench.core.engine.pipeline import BuildOutcome
 
 
 @dataclass
@@ -20,7 +24,7 @@ class BuildFinished(Message, bubble=False):
     """The build ended: ``outcome`` (a core ``BuildOutcome``), or ``error`` (one line) when it
     could not even start (the recipe could not be planned)."""
 
-    outcome: object | None
+    outcome: BuildOutcome | None
     error: str | None = None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.app.loader import RECIPE_FILE, session_recipe
+from workbench.app.loader import RECIPE_FILE, session_project
 
 FLUSH_SECONDS = 0.05
 _TAG = re.compile(
@@ -55,7 +55,6 @@ def real_build(
     session,
     request: BuildRequest,
     *,
-    offline: bool = False,
     cancel: threading.Event,
     on_event: Callable,
     on_progress: Callable[[str], None],
@@ -64,14 +63,13 @@ def real_build(
 
     Returns the ``BuildOutcome``; raises ``WorkbenchError`` when the recipe cannot be planned."""
     from workbench.core.engine.pipeline import run_plan
-    from workbench.core.engine.plan import plan_from_recipe
 
-    recipe = session_recipe(session)
-    on_progress("planning: analysis, sizes and Dockerfile")
-    plan = plan_from_recipe(recipe, offline=offline)
+    on_progress("planning: sizes and Dockerfile")
+    project = session_project(session)
+    plan = project.build_plan()
     return run_plan(
         plan,
-        recipe.path,
+        recipe_path(session),
         tag=request.tag,
         smoke=request.smoke,
         probe=request.probe,

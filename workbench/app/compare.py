@@ -1,26 +1,12 @@
-"""Compare two history records: the packages their Dockerfiles install, their settings (base,
-install mode, trims) and their added layers (sizes by instruction). Pure functions over the
-records ``core.pipeline`` writes; the marks are A (added), D (dropped), M (changed)."""
+"""Compare two history records: the packages their plans installed, their settings (base,
+Python, install mode, trims) and their added layers (sizes by instruction). Pure functions
+over the records the engine's pipeline writes; the marks are A (added), D (dropped), M
+(changed)."""
 
 from __future__ import annotations
 
 import difflib
-import re
-import shlex
 from dataclasses import dataclass
-
-_CONTINUED = re.compile(r"\\\n")
-_PIP = re.compile(r"\bpip3? install\s(.*?)(?:&&|;|$)", re.M)
-_REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?((?:==|~=|>=|<=|!=|<|>).+)?$")
-_LABEL = re.compile(r'dev\.workbench\.(\w+)="([^"]*)"')
-_VALUED = {
-    "-i", "--index-url", "--extra-index-url", "--cert", "--client-cert", "--root", "--prefix",
-    "-t", "--target", "-r", "--requirement", "-c", "--constraint", "--trusted-host", "-f",
-    "--find-links", "--timeout", "--retries", "--progress-bar", "--root-user-action",
-    "--platform", "--python-version", "--abi", "--implementation", "--only-binary",
-    "--no-binary", "--upgrade-strategy", "-C", "--config-settings", "--src", "--log",
-    "--proxy", "--cache-dir",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,35 +34,10 @@ class LayerChange:
         return (self.after or 0) - (self.before or 0)
 
 
-def packages(dockerfile: str) -> dict[str, str] | None:
-    """``name -> specifier`` of every ``pip install`` argument in the Dockerfile (``""`` when
-    unpinned); None when it installs from a requirements file (the lock is not recorded)."""
-    found: dict[str, str] = {}
-    for args in _PIP.findall(_CONTINUED.sub(" ", dockerfile or "")):
-        words = shlex.split(args, comments=False)
-        skip = False
-        for word in words:
-            if skip:
-                skip = False
-            elif word in ("-r", "--requirement"):
-                return None
-            elif word.startswith("-"):
-                skip = word in _VALUED
-            elif "/" not in word and (req := _REQ.match(word)):
-                found[req[1].lower().replace("_", "-")] = req[3] or ""
-    return found
-
-
 def settings(record: dict) -> dict[str, str]:
-    """Base image, Python, install mode and trims of a build."""
-    labels = dict(_LABEL.findall(record.get("dockerfile") or ""))
-    target = record.get("target") or {}
-    return {
-        "base image": record.get("base_image") or "",
-        "python": str(target.get("python") or ""),
-        "install mode": labels.get("mode", ""),
-        "trims": labels.get("trims", "").replace(",", ", "),
-    }
+    """Base image, Python, install mode and trims of a build, as its plan recorded them."""
+    recorded = record.get("settings")
+    return dict(recorded) if isinstance(recorded, dict) else {}
 
 
 def changes(before: dict[str, str], after: dict[str, str]) -> list[Change]:
@@ -93,9 +54,9 @@ def changes(before: dict[str, str], after: dict[str, str]) -> list[Change]:
 
 def package_changes(a: dict, b: dict) -> list[Change] | None:
     """Packages added, dropped or re-pinned from build ``a`` to ``b`` (None: not recorded)."""
-    before, after = packages(a.get("dockerfile", "")), packages(b.get("dockerfile", ""))
-    if before is None or after is None:
-        return None
+    before, after = a.get("packages"), b.get("packages")
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None  # a build recorded before packages were (or a hand-made plan)
     return changes(before, after)
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from workbench.core.layers.analysis import ImageAnalysis
+    from workbench.core.layers.filetree import FileTree
 
 
 @dataclass
@@ -34,14 +38,14 @@ class AnalysisDone(Message):
     """The analysis of ``source`` finished: ``analysis`` or a one-line ``error``."""
 
     source: str
-    analysis: object | None
+    analysis: ImageAnalysis | None
     error: str | None = None
 
 
 class TreeView(NamedTuple):
     """One file-tree view: the ``ImageAnalysis.tree`` arguments, and the analysis itself."""
 
-    analysis: object
+    analysis: ImageAnalysis
     layer: int
     aggregated: bool
     sort: str
@@ -54,5 +58,5 @@ class TreeDone(Message):
     """The tree of ``view`` was built (``tree``), or failed (one-line ``error``)."""
 
     view: TreeView
-    tree: object | None
+    tree: FileTree | None
     error: str | None = None

@@ -13,6 +13,7 @@ from workbench.app.paths import bundled_dir
 from workbench.app.session import Session
 
 if TYPE_CHECKING:
+    from workbench.core.project import Project
     from workbench.core.recipe.dockerfile import BuildContext
     from workbench.core.recipe.recipe import Recipe
 
@@ -21,71 +22,44 @@ RECIPE_FILE = "workbench.toml"
 
 
 def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -> Session:
-    """Load everything a session shows. Raises ``WorkbenchError`` (one line) on bad input."""
-    from workbench.core.recipe.recipe import Recipe
-    from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
-    from workbench.core.sizes.target import DEFAULT_BASE_IMAGE, Target
+    """Open the recipe's ``Project`` (or the embedded default's) and put the session's choices
+    on it. Raises ``WorkbenchError`` (one line) on bad input."""
+    from workbench.core.project import Project
 
     if recipe is None:
-        loaded = None
-        target, version = Target.from_image(DEFAULT_BASE_IMAGE), DEFAULT_AZURE_CLI
-        scripts = [bundled_dir("sample-scripts") / DEFAULT_SCRIPT]
-        name = f"{DEFAULT_SCRIPT} (embedded default)"
+        from workbench.core.sizes.target import default_target
+
+        project = Project.for_scripts(
+            [bundled_dir("sample-scripts") / DEFAULT_SCRIPT],
+            target=default_target(),
+            name=f"{DEFAULT_SCRIPT} (embedded default)",
+            offline=offline,
+            progress=progress,
+        )
     else:
-        loaded = Recipe.load(recipe)
-        target, version = loaded.target_of(), loaded.azure_cli
-        scripts = [loaded.root / s for s in loaded.scripts]
-        name = str(recipe)
-    model = load_size_model(target, version, offline=offline, progress=progress)
-    if loaded is not None:
-        extra = [p.name for p in loaded.packages if p.name not in model.dists]
-        if extra:  # hand-added packages azure-cli never pulls in
-            model = load_size_model(
-                target, version, offline=offline, extra=extra, progress=progress
-            )
-    session = Session(name=name, model=model, scripts=scripts, recipe=loaded)
-    _analyse(session, version)
-    if loaded is not None:
-        _apply_recipe(session, loaded)
+        project = Project.open(recipe, offline=offline, progress=progress)
+    session = Session(project)
+    if project.analysis is not None:
+        session.notes.extend(project.analysis.errors)
+    apply_project(session, project)
+    if project.recipe is not None:
+        _apply_recipe(session, project.recipe)
     session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
 
-def _analyse(session: Session, version: str) -> None:
-    """Which packages the scripts need and why; the default checks exactly those."""
-    keep = session.recipe.keep if session.recipe is not None else None
-    analysis, context = analyse_scripts(session.scripts, version, keep)
-    session.notes.extend(analysis.errors)
-    apply_analysis(session, analysis, context)
-
-
-def analyse_scripts(scripts: list[Path], version: str, keep=None):
-    """The scripts' ``Analysis`` and the ``TrimContext`` of what trims keep (the recipe's
-    ``[keep]`` table merged in). Slow (reads scripts and knowledge): worker threads only."""
-    from workbench.core.analysis.scripts import analyze
-    from workbench.core.analysis.trim_context import scripts_context
-    from workbench.core.errors import WorkbenchError
-    from workbench.core.trims.registry import TrimContext
-
-    analysis = analyze([str(p) for p in scripts], version)
-    try:
-        context = scripts_context(analysis.files, version, analysis=analysis)
-    except WorkbenchError:  # no knowledge for the version: analysis.errors says so
-        context = TrimContext()
-    if keep is not None:
-        context = context.merged(keep.context())
-    return analysis, context
-
-
-def apply_analysis(session: Session, analysis, context) -> None:
-    """Put a (new) analysis on the session: packages the scripts now need and did not before
-    get checked; the trims' context follows. Fast: call it on the UI thread."""
-    needed = {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages}
+def apply_project(session: Session, project: Project) -> None:
+    """Put a (new) project on the session: packages its scripts now need and did not before
+    get checked. Fast: call it on the UI thread."""
+    analysis = project.analysis
+    needed = (
+        {p.name: p.reasons[0] if p.reasons else "" for p in analysis.packages} if analysis else {}
+    )
     session.checked |= set(needed) - set(session.needed) - set(session.always_installed)
-    session.analysis, session.needed, session.trim_context = analysis, needed, context
+    session.project, session.needed = project, needed
 
 
-def _apply_recipe(session: Session, recipe) -> None:
+def _apply_recipe(session: Session, recipe: Recipe) -> None:
     """The recipe's choices win over the analysis' preselection."""
     from workbench.core.recipe.recipe import canonical
 
@@ -99,7 +73,7 @@ def _apply_recipe(session: Session, recipe) -> None:
 def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
-    from workbench.cli.init import guess_runtime_packages
+    from workbench.core.analysis.runtime import guess_runtime_packages
     from workbench.core.recipe.recipe import Package, Recipe
     from workbench.core.trims.registry import ordered
 
@@ -127,13 +101,19 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     return recipe
 
 
+def session_project(session: Session) -> Project:
+    """The session's project for its current choices: what they leave valid is shared with
+    the session's own (no second analysis, knowledge or size model load). Worker threads."""
+    return session.project.with_recipe(session_recipe(session))
+
+
 def save_session(session: Session, path: Path | None = None, *, force: bool = False) -> Path:
     """Write the session's choices as a recipe: the loaded one keeps its comments; a file
     already there is kept as ``<name>.bak``; the write is atomic. A recipe changed on disk
     since it was opened raises ``ChangedOnDisk`` unless ``force``."""
     recipe = session_recipe(session, path)
     saved = recipe.save(recipe.path, force=force)
-    session.recipe = recipe
+    session.project = session.project.with_recipe(recipe)
     session.name = str(saved)
     session.dirty = False
     return saved
@@ -142,12 +122,9 @@ def save_session(session: Session, path: Path | None = None, *, force: bool = Fa
 def render_build_context(session: Session) -> tuple[Recipe, BuildContext]:
     """The session's recipe and the Dockerfile (plus the files it COPYs) it renders, pinned
     from the session's size model, trims keeping what the session's context says."""
-    from workbench.core.recipe.dockerfile import Resolution, build_context
-
-    recipe = session_recipe(session)
-    names = [p.name for p in recipe.packages]
-    resolution = Resolution.from_size_model(session.model, names)
-    return recipe, build_context(recipe, resolution, session.trim_context)
+    project = session_project(session)
+    assert project.recipe is not None  # with_recipe always sets it
+    return project.recipe, project.build_context()
 
 
 def last_build(recipe: Recipe) -> dict | None:
@@ -216,10 +193,10 @@ def scripts_view(scripts: list[Path], analysis) -> ScriptsView:
     return ScriptsView(texts, tuple(rows))
 
 
-def add_script(session: Session, text: str):
-    """Resolve ``text`` to a readable script not yet in ``session`` and analyse the scripts
-    with it: ``(scripts, analysis, context)``. Worker threads only; ``session`` is a
-    ``Session.snapshot()`` (it gets the new analysis, the live session does not)."""
+def add_script(session: Session, text: str) -> Project:
+    """Resolve ``text`` to a readable script not yet in ``session`` and open the session's
+    project with it. Worker threads only; ``session`` is a ``Session.snapshot()`` (it gets the
+    new project, the live session does not)."""
     from workbench.core.errors import WorkbenchError
 
     path = Path(text.strip()).expanduser()
@@ -230,12 +207,10 @@ def add_script(session: Session, text: str):
         raise WorkbenchError(f"{text.strip() or 'nothing'}: no such file; give a script's path")
     if any(path.resolve() == Path(s).resolve() for s in session.scripts):
         raise WorkbenchError(f"{path.name} is already among the scripts")
-    scripts = [*session.scripts, path]
-    keep = session.recipe.keep if session.recipe is not None else None
-    analysis, context = analyse_scripts(scripts, session.model.azure_cli_version, keep)
-    bad = [e for e in analysis.errors if str(path) in e]
+    project = session.project.with_scripts([*session.scripts, path])
+    bad = [e for e in project.analysis.errors if str(path) in e] if project.analysis else []
     if bad:
         raise WorkbenchError(bad[0])
-    apply_analysis(session, analysis, context)  # on the snapshot: warms the estimate caches
+    apply_project(session, project)  # on the snapshot: warms the estimate caches
     session.trim_savings(session.estimate())  # for the new context off the UI thread
-    return scripts, analysis, context
+    return project

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from workbench.app.session import Session
 
 
 @dataclass
@@ -23,7 +27,7 @@ class LoadProgress(Message):
 class SessionLoaded(Message):
     """The session (recipe or embedded default) and its size model are ready."""
 
-    session: object
+    session: Session
 
 
 @dataclass

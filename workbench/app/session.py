@@ -9,76 +9,111 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from workbench.core.defaults import CLI, CORE, INSTALL_MODES, NO_COMPILE, PIN_MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.venv_seed import venv_seed
 from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trims
 
-PIN_MODES = ("exact", "compatible", "none")
-INSTALL_MODES = ("system", "venv", "multistage")
-NO_COMPILE = "no-compile"  # = workbench.core.sizes.estimate.NO_COMPILE (heavy import): ``compile``
+if TYPE_CHECKING:
+    from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.project import Project
+    from workbench.core.recipe.recipe import Recipe
+    from workbench.core.sizes.model import SizeModel
+    from workbench.core.sizes.target import Target
+
 PATH_TRIMS = tuple(n for n in TRIMS if n != NO_COMPILE)  # the trims toggled as trims
 
 
 @dataclass
 class Session:
-    """Everything the faces show for one recipe (or the embedded default)."""
+    """The user's choices over one ``Project`` (a recipe, or the embedded default)."""
 
-    name: str
-    model: object  # workbench.core.sizes.estimate.SizeModel
-    scripts: list[Path] = field(default_factory=list)
-    recipe: object | None = None  # workbench.core.recipe.recipe.Recipe, when opened from a file
-    analysis: object | None = None  # workbench.core.analysis.scripts.Analysis, when available
+    project: Project
+    name: str = ""
     needed: dict[str, str] = field(default_factory=dict)  # script-needed package -> why
     checked: set[str] = field(default_factory=set)
     pins: dict[str, str] = field(default_factory=dict)
     install_mode: str = "venv"
     compile: bool = True
     trims: set[str] = field(default_factory=set)
-    trim_context: TrimContext | None = None  # what trims keep (the loader derives it)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
 
     def __post_init__(self) -> None:
-        from workbench.core.sizes.model import CLI, CORE  # heavy imports: keep off app start
-
+        self.name = self.name or self.project.name
         self.always_installed = (CLI, CORE)
-        model = self.model
-        self._own = {
-            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
-            for n in model.names()
-        }
+        self._tables_for: SizeModel | None = None
+        self._own: dict[str, tuple[int, int]] = {}
         self._parents: dict[str, list[str]] = {}
-        for parent, children in model.edges.items():
-            for child in children:
-                self._parents.setdefault(child, []).append(parent)
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
         self._bytes_cache: dict[tuple, dict[str, int]] = {}
 
+    # ---- what the project holds -----------------------------------------------------------
+    @property
+    def model(self) -> SizeModel:
+        """The size model of the project's target."""
+        return self.project.model
+
+    @property
+    def analysis(self) -> ScriptAnalysis | None:
+        """The scripts' analysis (None without scripts)."""
+        return self.project.analysis
+
+    @property
+    def trim_context(self) -> TrimContext:
+        """What trims keep (the analysis's context with the recipe's ``[keep]``)."""
+        return self.project.trim_context
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """The recipe as loaded or last saved (None for the embedded default)."""
+        return self.project.recipe
+
+    @property
+    def scripts(self) -> list[Path]:
+        """The scripts the session analyses."""
+        return list(self.project.scripts)
+
+    def _tables(self) -> None:
+        """Per-package own bytes and reverse edges of the current model (recomputed when the
+        project's model changes)."""
+        model = self.model
+        if self._tables_for is model:
+            return
+        self._own = {
+            n: (sum(model.files_of(n).values()), sum(model.pyc_of(n).values()))
+            for n in model.names()
+        }
+        self._parents = {}
+        for parent, children in model.edges.items():
+            for child in children:
+                self._parents.setdefault(child, []).append(parent)
+        self._tables_for = model
+
     def snapshot(self) -> Session:
         """A copy whose choices the UI thread can go on changing while a worker reads it."""
         snap = copy.copy(self)
-        snap.scripts, snap.checked, snap.trims = (
-            list(self.scripts),
-            set(self.checked),
-            set(self.trims),
-        )
+        snap.checked, snap.trims = set(self.checked), set(self.trims)
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
         return snap
 
     def own_bytes(self, name: str) -> int:
         """The package's own installed bytes (with .pyc when compiling), dependencies aside."""
+        self._tables()
         files, pyc = self._own[name]
         return files + (pyc if self.compile else 0)
 
     def pulled_in_by(self, name: str, present) -> str | None:
         """A package in ``present`` that depends on ``name`` (why a dependency is there)."""
+        self._tables()
         return next((p for p in self._parents.get(name, ()) if p in present), None)
 
     @property
-    def target(self):
-        """The size model's target (``workbench.core.sizes.target.Target``)."""
+    def target(self) -> Target:
+        """The size model's target."""
         return self.model.target
 
     def origin(self, name: str) -> str:
@@ -135,7 +170,7 @@ class Session:
         if trim.venv_only and self.install_mode == "system":
             return f"trim {name} needs install mode venv or multistage (it would remove pip)"
         try:
-            trim.check_context(self.trim_context or TrimContext())
+            trim.check_context(self.trim_context)
         except WorkbenchError as exc:
             return str(exc)
         return None
@@ -149,8 +184,7 @@ class Session:
         self._check_context()
         bound = self._bound_cache.get(names)
         if bound is None:
-            context = self.trim_context or TrimContext()
-            bound = self._bound_cache[names] = path_trims(names, context)
+            bound = self._bound_cache[names] = path_trims(names, self.trim_context)
         return bound
 
     def _check_context(self) -> None:

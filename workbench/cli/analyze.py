@@ -12,8 +12,8 @@ import argparse
 import json
 import sys
 
-from workbench.core.analysis.scripts import Analysis, Reasoned, analyze
-from workbench.core.knowledge.model import EMBEDDED_VERSION
+from workbench.core.analysis.scripts import Reasoned, ScriptAnalysis, analyze
+from workbench.core.defaults import DEFAULT_AZURE_CLI
 
 
 def add_parser(subparsers) -> None:
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("scripts", nargs="+", metavar="SCRIPT", help="bash scripts to analyse")
     parser.add_argument(
-        "--azure-cli", default=EMBEDDED_VERSION, metavar="VER", help="azure-cli version"
+        "--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER", help="azure-cli version"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=run)
@@ -42,7 +42,7 @@ def _section(title: str, items: tuple[Reasoned, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def render(analysis: Analysis) -> str:
+def render(analysis: ScriptAnalysis) -> str:
     """The human report: command paths, modules, packages with reasons, unresolved spots."""
     lines = [
         f"azure-cli {analysis.version}: {len(analysis.files)} script(s), "

@@ -17,8 +17,9 @@ from workbench.core.engine.build import (
     StepStarted,
 )
 from workbench.core.engine.pipeline import BuildOutcome, run_plan
-from workbench.core.engine.plan import plan_from_recipe
 from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.units import fmt_bytes
 
 EXIT_CODES = """exit codes:
   0    built (and, with --smoke/--probe, every check passed)
@@ -30,7 +31,6 @@ EXIT_CODES = """exit codes:
   130  cancelled (Ctrl-C)
 Every outcome, failures included, is appended to .workbench/history.jsonl beside the recipe."""
 
-MB = 1_000_000
 SILENCE_NOTE_S = 30  # a note on stderr after this long without a build event
 
 
@@ -59,7 +59,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
-    plan = plan_from_recipe(args.recipe, offline=args.offline)
+    plan = Project.open(args.recipe, offline=args.offline).build_plan()
     cancel = threading.Event()
     done: list[BuildOutcome] = []
     heard = [time.monotonic()]
@@ -149,16 +149,22 @@ def log_event(event) -> None:
 
 def print_summary(outcome: BuildOutcome) -> None:
     """Human summary on stderr: sizes, added layers, estimate vs actual, smoke verdicts."""
-    report, smoke = outcome.report, outcome.smoke
+    report, smoke, result = outcome.report, outcome.smoke, outcome.result
     out = sys.stderr
+    if result and result.instructions:
+        print(
+            f"built in {result.duration_s:.1f} s; {result.cached_steps}/"
+            f"{len(result.instructions)} steps from the engine's cache",
+            file=out,
+        )
     if report:
         print(
-            f"image {report.image_id[:19]}: {report.size_bytes / MB:.1f} MB, base "
-            f"{report.base_size_bytes / MB:.1f} MB, added {report.added_bytes / MB:.1f} MB",
+            f"image {report.image_id[:19]}: {fmt_bytes(report.size_bytes)}, base "
+            f"{fmt_bytes(report.base_size_bytes)}, added {fmt_bytes(report.added_bytes)}",
             file=out,
         )
         for layer in report.layers:
-            print(f"  {layer.size_bytes / MB:9.1f} MB  {layer.command[:90]}", file=out)
+            print(f"  {fmt_bytes(layer.size_bytes):>10}  {layer.command[:90]}", file=out)
         if report.comparison:
             for line in report.comparison.explanation:
                 print(f"  {line}", file=out)
@@ -184,4 +190,4 @@ def print_smoke(smoke, out) -> None:
     for probe in smoke.probe:
         state = {True: "needed", False: "dead weight", None: "not installed"}[probe.needed]
         why = f" ({probe.detail[:80]})" if probe.detail else ""
-        print(f"  probe {probe.package}: {state}, {probe.bytes / MB:.2f} MB{why}", file=out)
+        print(f"  probe {probe.package}: {state}, {fmt_bytes(probe.bytes)}{why}", file=out)

@@ -6,12 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from workbench.core.analysis.trim_context import recipe_context
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line, os_reason
-from workbench.core.recipe.dockerfile import Resolution, build_context
-from workbench.core.recipe.recipe import Recipe
-from workbench.core.sizes.model import load_size_model
+from workbench.core.project import Project
+from workbench.core.recipe.dockerfile import Resolution
 from workbench.core.trims.registry import TrimContext
 
 
@@ -44,18 +42,14 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Render; write with -o (backups kept), else print the Dockerfile."""
-    recipe = Recipe.load(args.recipe)
-    resolution = (
-        _read_json(args.resolution, Resolution.from_json)
-        if args.resolution
-        else resolve(recipe, offline=args.offline, lock=args.lock)
+    project = Project.open(args.recipe, offline=args.offline)
+    built = project.build_context(
+        resolution=(_read_json(args.resolution, Resolution.from_json) if args.resolution else None),
+        trim_context=(
+            _read_json(args.trim_context, TrimContext.from_json) if args.trim_context else None
+        ),
+        lock=args.lock,
     )
-    context = (
-        _read_json(args.trim_context, TrimContext.from_json)
-        if args.trim_context
-        else recipe_context(recipe)
-    )
-    built = build_context(recipe, resolution, context)
     written = None
     if args.output:
         out = Path(args.output)
@@ -72,12 +66,6 @@ def run(args) -> int:
     else:
         sys.stdout.write(built.dockerfile)
     return 0
-
-
-def resolve(recipe: Recipe, offline: bool = False, lock: bool = False) -> Resolution:
-    """Exact versions for the recipe's packages from the size engine's model."""
-    model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=offline)
-    return Resolution.from_size_model(model, [p.name for p in recipe.packages], lock=lock)
 
 
 def _read_json(path: str, parse):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import humanize
 from packaging.requirements import InvalidRequirement, Requirement
 
 from workbench.cli.common import (
@@ -14,12 +13,13 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
-from workbench.core.analysis.trim_context import scripts_context
+from workbench.core.defaults import DEFAULT_AZURE_CLI, NO_COMPILE
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
-from workbench.core.sizes.estimate import NO_COMPILE, Estimate
-from workbench.core.sizes.model import DEFAULT_AZURE_CLI, load_size_model
-from workbench.core.trims.registry import TRIMS, ordered, path_trims
+from workbench.core.project import Project
+from workbench.core.sizes.estimate import Estimate
+from workbench.core.trims.registry import TRIMS, ordered
+from workbench.core.units import fmt_bytes
 
 _SOURCES = {
     "snapshot": "embedded snapshot (offline)",
@@ -76,36 +76,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = target_from_args(args)
+    wanted = [_requirement(spec) for spec in args.packages]
     progress = StderrProgress("reading wheels")
     try:
-        wanted = [_requirement(spec) for spec in args.packages]
-        model = load_size_model(
-            target, args.azure_cli, offline=args.offline, refresh=args.refresh, progress=progress
+        project = Project.for_scripts(
+            args.script,
+            target=target,
+            azure_cli=args.azure_cli,
+            packages=[str(r) for r in wanted],
+            offline=args.offline,
+            refresh=args.refresh,
+            progress=progress,
         )
-        extra = [str(r) for r in wanted if not model.satisfies(r)]
-        if extra:
-            model = load_size_model(
-                target, args.azure_cli, offline=args.offline, extra=extra, progress=progress
-            )
     finally:
         progress.close()
+    analysis = project.analysis
+    if analysis is not None and analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
     names = [r.name for r in wanted]
-    analysis = script_analysis(args.script, args.azure_cli) if args.script else None
-    if analysis is not None:
-        names += [n for n in analysis.package_names() if n not in names]
-    requested = model.cli_requirements() + names if args.all else names
+    names += [n for n in project.package_names() if n not in names]
+    requested = project.model.cli_requirements() + names if args.all else names
     trims = chosen_trims(args.trim)
     compile_ = not (args.no_compile or NO_COMPILE in trims)
-    context = scripts_context(args.script, args.azure_cli, analysis=analysis) if trims else None
-    path_trims_ = path_trims(trims, context) if trims else []
-    estimate = model.estimate(requested, compile=compile_, trims=path_trims_)
+    estimate = project.estimate(requested, trims, compile=compile_)
     if args.json:
         data = estimate.to_json()
         data["untrimmed_bytes"] = estimate.untrimmed_bytes
         print_json(data)
     else:
         print(render_table(estimate))
-    for line in notes(model.note, estimate):
+    for line in notes(project.model.note, estimate):
         print(f"note: {line}", file=sys.stderr)
     return 0
 
@@ -119,17 +119,6 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
         for name in estimate.no_wheel
     ]
     return out
-
-
-def script_analysis(scripts: list[str], azure_cli: str):
-    """The ``Analysis`` of ``scripts`` (its packages include the baseline); bad scripts are
-    errors."""
-    from workbench.core.analysis.scripts import analyze  # only with --script: keeps start-up quick
-
-    analysis = analyze(scripts, azure_cli)
-    if analysis.errors:
-        raise WorkbenchError(analysis.errors[0])
-    return analysis
 
 
 def chosen_trims(words: list[str]) -> list[str]:
@@ -149,7 +138,7 @@ def _requirement(spec: str) -> Requirement:
 
 def render_table(estimate: Estimate) -> str:
     """The human table: name, version, size, marginal, cumulative, and a total line."""
-    size = humanize.naturalsize
+    size = fmt_bytes
     header = ("package", "version", "size", "marginal", "cumulative")
     rows = [
         (

@@ -7,8 +7,7 @@ import sys
 from workbench.cli.common import print_json
 from workbench.core.engine.history import history_path, load_history
 from workbench.core.errors import WorkbenchError
-
-MB = 1_000_000
+from workbench.core.units import fmt_bytes
 
 
 def add_parser(subparsers) -> None:
@@ -49,4 +48,4 @@ def run(args) -> int:
 
 
 def _mb(value) -> str:
-    return "-" if value is None else f"{value / MB:.1f} MB"
+    return "-" if value is None else fmt_bytes(value)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
+from workbench.core.analysis.runtime import guess_runtime_packages
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
@@ -96,12 +96,6 @@ def choose_trims(words: list[str], mode: str) -> list[str]:
     if words == ["all"]:
         return [n for n, t in TRIMS.items() if not (t.venv_only and mode == "system")]
     return ordered(words)
-
-
-def guess_runtime_packages(scripts: list[str]) -> list[str]:
-    """OS packages the scripts visibly call (jq, curl) beyond what every base has."""
-    text = "\n".join(Path(s).read_text(encoding="utf-8", errors="replace") for s in scripts)
-    return [tool for tool in ("bash", "jq", "curl") if re.search(rf"\b{tool}\b", text)]
 
 
 def analysed_packages(scripts: list[str], version: str) -> list[str]:

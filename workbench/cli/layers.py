@@ -7,11 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import humanize
-
 from workbench.core.files import write_atomic
 from workbench.core.layers.analysis import ImageAnalysis, analyze_image
 from workbench.core.layers.ci_rules import evaluate, load_rules
+from workbench.core.units import fmt_bytes
 
 TOP_FILES = 10
 
@@ -59,9 +58,9 @@ def run(args) -> int:
 
 
 def _progress(done: int, total: int | None, what: str) -> None:
-    of = f" of ~{humanize.naturalsize(total)}" if total else ""
+    of = f" of ~{fmt_bytes(total)}" if total else ""
     end = "\n" if total is not None and done >= total else ""
-    print(f"\rreading {what}: {humanize.naturalsize(done)}{of}   ", end=end, file=sys.stderr)
+    print(f"\rreading {what}: {fmt_bytes(done)}{of}   ", end=end, file=sys.stderr)
 
 
 def _write_json(path: Path, document: dict) -> None:
@@ -70,7 +69,7 @@ def _write_json(path: Path, document: dict) -> None:
 
 
 def _size(n: int) -> str:
-    return humanize.naturalsize(n)
+    return fmt_bytes(n)
 
 
 def render_summary(a: ImageAnalysis) -> str:

@@ -7,10 +7,13 @@ import sys
 
 from workbench.cli.build import print_smoke
 from workbench.cli.common import print_json
+from workbench.core.defaults import DEFAULT_AZURE_CLI
 from workbench.core.engine.build import connect
 from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
 from workbench.core.engine.smoke import SmokeCall, smoke_test
 from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.sizes.target import default_target
 
 EXIT_CODES = """exit codes:
   0  every check passed
@@ -32,7 +35,7 @@ def add_parser(subparsers) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--recipe", metavar="FILE", help="take scripts and packages from it")
     source.add_argument("--script", nargs="+", metavar="S", help="az scripts to replay")
-    p.add_argument("--azure-cli", default="2.91.0", metavar="VER")
+    p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
     p.add_argument("--import", dest="imports", nargs="+", default=[], metavar="MODULE")
     p.add_argument("--probe", action="store_true", help="hide each package in turn")
     p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to probe")
@@ -63,15 +66,11 @@ def run(args) -> int:
 
 def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
     if args.recipe:
-        from workbench.core.engine.plan import plan_from_recipe
-
-        plan = plan_from_recipe(args.recipe)
+        plan = Project.open(args.recipe).build_plan()
         probe = args.package or list(plan.probe_packages)
         return list(plan.calls), [*plan.imports, *args.imports], probe
-    from workbench.core.analysis.scripts import analyze
-
-    analysis = analyze(args.script, args.azure_cli)
-    if analysis.errors:
-        raise WorkbenchError(analysis.errors[0])
-    calls = [SmokeCall(c.path, c.args, c.where) for c in analysis.commands]
-    return calls, list(args.imports), list(args.package)
+    target = default_target()  # sizes do not matter here: the embedded snapshot
+    project = Project.for_scripts(args.script, target=target, azure_cli=args.azure_cli)
+    if project.analysis is not None and project.analysis.errors:
+        raise WorkbenchError(project.analysis.errors[0])
+    return list(project.smoke_calls()), list(args.imports), list(args.package)

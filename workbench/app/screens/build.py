@@ -52,6 +52,8 @@ class BuildScreen(WorkbenchScreen):
         self._started = 0.0
         self._warnings = 0
         self._built = False  # the image exists; progress lines now come from the smoke test
+        self._mode: str | None = None  # the install mode of the recipe being built
+        self._cached = 0  # steps of the running build the engine took from its cache
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="build-status")
@@ -112,6 +114,7 @@ class BuildScreen(WorkbenchScreen):
         if request is None or self.building:
             return
         self._cancel = threading.Event()
+        self._mode = self.app.session.install_mode
         self._started = time.monotonic()
         self._warnings = 0
         self._built = False
@@ -123,6 +126,7 @@ class BuildScreen(WorkbenchScreen):
         self.query_one("#build-progress-row").display = True
         self.query_one("#build-steps", ProgressBar).update(total=None, progress=0)
         self.query_one("#build-step", Static).update("")
+        self._cached = 0
         self._timer.resume()
         self._tick()
         self._status("Building…")
@@ -138,7 +142,6 @@ class BuildScreen(WorkbenchScreen):
                 outcome = self.app.builder(
                     session,
                     request,
-                    offline=self.app.offline,
                     cancel=cancel,
                     on_event=batch.add,
                     on_progress=batch.add,
@@ -151,7 +154,13 @@ class BuildScreen(WorkbenchScreen):
 
     @on(BuildEvents)
     def _events(self, message: BuildEvents) -> None:
-        from workbench.core.engine.build import BuildFailed, BuildResult, BuildWarning, StepStarted
+        from workbench.core.engine.build import (
+            BuildFailed,
+            BuildResult,
+            BuildWarning,
+            StepCached,
+            StepStarted,
+        )
 
         lines: list[str] = []
         step = None
@@ -168,6 +177,8 @@ class BuildScreen(WorkbenchScreen):
             elif isinstance(item, BuildResult):
                 self._built = True
                 self._status("Built; measuring the image…")
+            elif isinstance(item, StepCached):
+                self._cached += 1
             elif not isinstance(item, BuildFailed):
                 lines.append(item.text)
         self.query_one(Log).write_lines(lines)
@@ -176,7 +187,8 @@ class BuildScreen(WorkbenchScreen):
             self.query_one("#build-step", Static).update(
                 f"step {step.n}/{step.total}: {' '.join(step.instruction.split())[:60]}"
             )
-            self._status(f"Building step {step.n}/{step.total}…")
+            cached = f" ({self._cached} from the cache so far)" if self._cached else ""
+            self._status(f"Building step {step.n}/{step.total}…{cached}")
 
     def _tick(self) -> None:
         warn = f" · {self._warnings} warning(s)" if self._warnings else ""
@@ -221,7 +233,7 @@ class BuildScreen(WorkbenchScreen):
                 self._notice(
                     f"Smoke test failed{': ' + smoke.error if smoke.error else ''}", "error"
                 )
-        self.query_one(BuildResultPanel).show_outcome(outcome)
+        self.query_one(BuildResultPanel).show_outcome(outcome, self._mode)
         self.query_one(Log).scroll_end(animate=False)
         self.app.build_finished.publish(outcome)
 

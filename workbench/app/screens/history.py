@@ -18,10 +18,10 @@ from workbench.app.build_messages import HistoryLoaded
 from workbench.app.build_runner import recipe_path
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.build_result import verdict
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.size_chart import SizeChart
 from workbench.core.files import one_line
+from workbench.core.units import fmt_bytes
 
 COLUMNS = ("#", "time UTC", "status", "tag", "size", "added", "estimate", "actual", "Δ", "smoke")
 MARK_STYLE = {"A": "$success", "D": "$error", "M": "$warning"}

@@ -29,10 +29,10 @@ from workbench.app.layer_messages import (
 )
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.file_tree import COLUMNS, FileTreeView
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.layer_table import LayerTable, WasteTable
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
+from workbench.core.units import fmt_bytes
 
 KINDS = (("A", "Added"), ("M", "Modified"), ("D", "Removed"), ("U", "Unchanged"))
 SEARCH_DELAY = 0.2  # seconds without typing before the tree is searched

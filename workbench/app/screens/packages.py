@@ -13,11 +13,12 @@ from textual.widgets import Input, ProgressBar, Static
 
 from workbench.app.messages import LoadProgress
 from workbench.app.screens.base import WorkbenchScreen
-from workbench.app.session import NO_COMPILE, PATH_TRIMS
-from workbench.app.widgets.format import fmt_bytes
+from workbench.app.session import PATH_TRIMS
 from workbench.app.widgets.notice import Notice
 from workbench.app.widgets.package_table import SORTS, PackageTable
 from workbench.app.widgets.trims import TrimToggle
+from workbench.core.defaults import NO_COMPILE
+from workbench.core.units import fmt_bytes
 
 
 class Toggle(Static):

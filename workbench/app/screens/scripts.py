@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,11 @@ from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
 
+if TYPE_CHECKING:
+    from workbench.app.loader import ScriptsView
+    from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.project import Project
+
 CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome terminals)
 
 
@@ -28,17 +33,15 @@ CALL_MARK, SPOT_MARK = "▶", "?"  # text marks beside the colours (monochrome t
 class ViewLoaded(Message):
     """Script texts and command rows for the analysis ``analysis``."""
 
-    analysis: object
-    view: object  # workbench.app.loader.ScriptsView
+    analysis: ScriptAnalysis
+    view: ScriptsView
 
 
 @dataclass
 class ScriptAdded(Message):
     """A script was added and everything analysed again."""
 
-    scripts: list
-    analysis: object
-    context: object
+    project: Project
 
 
 @dataclass
@@ -78,7 +81,7 @@ class ScriptsScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._analysis: object | None = None  # the analysis shown
+        self._analysis: ScriptAnalysis | None = None  # the analysis shown
         self._view = None
         self.shown_script: str | None = None  # the script shown
         self.selected_line: int | None = None  # the selected line
@@ -274,22 +277,21 @@ class ScriptsScreen(WorkbenchScreen):
         from workbench.app.loader import add_script
 
         try:
-            scripts, analysis, context = add_script(session, text)
+            project = add_script(session, text)
         except Exception as exc:  # shown in place; the app keeps working
             self.post_message(ScriptFailed(one_line(exc)))
         else:
-            self.post_message(ScriptAdded(scripts, analysis, context))
+            self.post_message(ScriptAdded(project))
 
     @on(ScriptAdded)
     def _added(self, message: ScriptAdded) -> None:
-        from workbench.app.loader import apply_analysis
+        from workbench.app.loader import apply_project
 
         session = self.app.session
         before = set(session.checked)
-        session.scripts = list(message.scripts)
-        apply_analysis(session, message.analysis, message.context)
+        apply_project(session, message.project)
         session.dirty = True
-        self.shown_script, self.selected_line = str(message.scripts[-1]), None
+        self.shown_script, self.selected_line = str(session.scripts[-1]), None
         self.app.mark_changed()
         self.app.session_changed.publish(session)
         added = sorted(session.checked - before)

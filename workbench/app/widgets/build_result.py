@@ -1,14 +1,20 @@
-"""After a build: image, sizes, estimate vs actual, the smoke-test table, the necessity probe's
-table with its dead weight, or the failed step's last log lines."""
+"""After a build: image, sizes, estimate vs actual, the expected rebuild time of each install
+mode, the steps with the ones the engine took from its cache, the smoke-test table, the
+necessity probe's table with its dead weight, or the failed step's last log lines."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
+
+if TYPE_CHECKING:
+    from workbench.core.engine.smoke import SmokeReport
 
 LAST_LINES = 10  # of the failed step, under its one-line failure (the log has them all)
 
@@ -27,9 +33,9 @@ def needed_cell(needed: bool | None) -> Content:
     return Content.styled("yes", "$success") if needed else Content.styled("no", "bold $warning")
 
 
-def probe_line(probe) -> Content:
+def probe_line(smoke: SmokeReport) -> Content:
     """How many probed packages were needed, and the bytes of those nothing needed."""
-    dead = [p for p in probe if p.needed is False]
+    probe, dead = smoke.probe, smoke.dead_weight()
     absent = sum(1 for p in probe if p.needed is None)
     weight = sum(p.bytes for p in dead)
     parts = [
@@ -56,15 +62,27 @@ def estimate_line(estimate: int | None, comparison: dict | None) -> str:
     return "none for this build"
 
 
+def cache_cell(cached: bool) -> Content:
+    """A build step: ``cache`` (reused from the engine's build cache) or ``ran``."""
+    return Content.styled("cache", "$success") if cached else Content.styled("ran", "$text-muted")
+
+
 class BuildResultPanel(Vertical):
     """The outcome of the last build (hidden until there is one)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known: dict[str, float] = {}  # instruction -> seconds, from this session's builds
+
     def compose(self) -> ComposeResult:
         yield Static(id="result-summary")
+        yield DataTable(id="steps-table", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="smoke-table", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="probe-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        steps = self.query_one("#steps-table", DataTable)
+        steps.add_columns("step", "cache", "time", "instruction")
         self.query_one("#smoke-table", DataTable).add_columns("check", "verdict", "detail", "time")
         probe = self.query_one("#probe-table", DataTable)
         probe.add_column("package")
@@ -72,11 +90,13 @@ class BuildResultPanel(Vertical):
         probe.add_columns("bytes", "detail")
         self.display = False
 
-    def show_outcome(self, outcome) -> None:
-        """Fill in from a core ``BuildOutcome`` (success, smoke failure or build failure)."""
+    def show_outcome(self, outcome, mode: str | None = None) -> None:
+        """Fill in from a core ``BuildOutcome`` (success, smoke failure or build failure);
+        ``mode`` is the recipe's install mode (for the rebuild hint)."""
         summary = self.query_one("#result-summary", Static)
         table, probe = self.query_one("#smoke-table", DataTable), self.query_one("#probe-table")
-        for each in (table, probe):
+        steps = self.query_one("#steps-table", DataTable)
+        for each in (table, probe, steps):
             each.clear()
             each.display = False
         self.display = True
@@ -95,7 +115,16 @@ class BuildResultPanel(Vertical):
                 else Content.styled("No log lines from the engine.", "$text-muted")
             )
             return
-        summary.update(self._summary(outcome))
+        summary.update(self._summary(outcome, mode))
+        if outcome.result is not None and outcome.result.instructions:
+            steps.display = True
+            for n, text, seconds, cached in outcome.result.steps():
+                steps.add_row(
+                    f"{n}/{len(outcome.result.instructions)}",
+                    cache_cell(cached),
+                    "-" if seconds is None else f"{seconds:.1f} s",
+                    " ".join(text.split())[:90],
+                )
         if outcome.smoke is not None and outcome.smoke.checks:
             table.display = True
             for check in outcome.smoke.checks:
@@ -115,11 +144,14 @@ class BuildResultPanel(Vertical):
                     result.detail,
                 )
 
-    def _summary(self, outcome) -> Content:
+    def _summary(self, outcome, mode: str | None) -> Content:
+        from workbench.core.engine.rebuild import estimate_rebuilds, measured_seconds
+
         report, record = outcome.report, outcome.record
         result = outcome.result
         image = (report.image_id if report else result.image_id).removeprefix("sha256:")[:12]
-        cached = f", {result.cached_steps} step(s) cached" if result.cached_steps else ""
+        total = len(result.instructions)
+        cached = f", {result.cached_steps}/{total} steps from the cache" if total else ""
         lines = [
             Content.assemble(
                 ("Image ", "bold"),
@@ -127,6 +159,11 @@ class BuildResultPanel(Vertical):
                 f"  tag {result.tag or '(none)'}  built in {result.duration_s:.1f} s{cached}",
             )
         ]
+        if mode is not None and total:
+            rebuild = estimate_rebuilds(result, self._known).lines(mode)
+            self._known.update(measured_seconds(result))
+            lines.append(Content.assemble(("Rebuild ", "bold"), rebuild[0]))
+            lines.extend(Content.styled(f"  {x}", "$text-muted") for x in rebuild[1:])
         if report is not None:
             python = report.python_layer_bytes
             lines.append(
@@ -150,7 +187,7 @@ class BuildResultPanel(Vertical):
         )
         lines.append(self._smoke_line(outcome.smoke))
         if outcome.smoke is not None and outcome.smoke.probe:
-            lines.append(probe_line(outcome.smoke.probe))
+            lines.append(probe_line(outcome.smoke))
         return Content("\n").join(lines)
 
     @staticmethod

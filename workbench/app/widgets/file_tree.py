@@ -18,8 +18,8 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 from workbench.app.widgets.cursor_list import CursorList
-from workbench.app.widgets.format import fmt_bytes
 from workbench.core.layers.filetree import FileTree, Node
+from workbench.core.units import fmt_bytes
 
 EXPAND_ALL = 2000
 # Change mark -> (text shown, style part). The letter is the change for monochrome terminals.

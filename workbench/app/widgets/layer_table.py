@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
 
 WASTE_ROWS = 500  # the inefficient-files list shows the largest this many
 COMMAND_CELLS = 160

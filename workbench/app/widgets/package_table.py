@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from workbench.app.widgets.cursor_list import CursorList
-from workbench.app.widgets.format import bar, fmt_bytes
+from workbench.app.widgets.format import bar
+from workbench.core.units import fmt_bytes
 
 BAR_WIDTH = 12
 # key, label, width, right-aligned

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
 
 BASE, ADDED = "░", "█"
 _LABEL_WIDTH = 24  # "  192.8 MB  +12.3 MB" and the build number

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.app.widgets.format import fmt_bytes
+from workbench.core.units import fmt_bytes
 
 
 class TrimToggle(Static, can_focus=True):

@@ -9,7 +9,7 @@ into what trims keep.
 
 Bad input never stops the analysis: an unreadable script or an unknown azure-cli version
 becomes one line in ``errors``, an unknown command path an entry in ``unresolved``.
-``Analysis.analysed`` is False only when nothing could be analysed (no script read, or no
+``ScriptAnalysis.analysed`` is False only when nothing could be analysed (no script read, or no
 knowledge for the version).
 """
 
@@ -84,7 +84,10 @@ class Spot:
 
 
 @dataclass(frozen=True)
-class Analysis:
+class ScriptAnalysis:
+    """What the scripts' az calls need; ``load_plan``: the static load plan of their
+    command paths (None with knowledge built before per-file units existed)."""
+
     version: str
     commands: tuple[Command, ...]
     modules: tuple[Reasoned, ...]
@@ -93,6 +96,7 @@ class Analysis:
     errors: tuple[str, ...]
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
+    load_plan: LoadPlan | None = None
 
     @property
     def analysed(self) -> bool:
@@ -230,7 +234,7 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
             packages.add(dist, f"imported by {importer}, which does not declare it")
     baseline = [b.name for b in knowledge.baseline]
     order = baseline + sorted(set(packages.reasons) - set(baseline))
-    return modules.result(chains), packages.result(order)
+    return modules.result(chains), packages.result(order), plan
 
 
 def analyze(
@@ -238,7 +242,7 @@ def analyze(
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
-) -> Analysis:
+) -> ScriptAnalysis:
     """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
     errors: list[str] = []
     calls: list[AzCall] = []
@@ -263,10 +267,11 @@ def analyze(
     commands, unknown = _resolve_calls(calls, knowledge)
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
+    plan = None
     if knowledge is not None:
-        modules, packages = _derive(knowledge, commands)
+        modules, packages, plan = _derive(knowledge, commands)
     unresolved = sorted([*spots, *unknown], key=lambda s: (s.file, s.line))
-    return Analysis(
+    return ScriptAnalysis(
         version=knowledge.version if knowledge else version,
         commands=tuple(commands),
         modules=modules,
@@ -275,10 +280,5 @@ def analyze(
         errors=tuple(errors),
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
+        load_plan=plan,
     )
-
-
-# Re-exported: the Dockerfile and init commands import it from here.
-from workbench.core.analysis.trim_context import trim_context  # noqa: E402
-
-__all__ = ["Analysis", "Command", "Reasoned", "Spot", "analyze", "trim_context"]

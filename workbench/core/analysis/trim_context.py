@@ -18,11 +18,10 @@ AAZ code whole: prune-modules then refuses to run rather than guess.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
+from workbench.core.analysis.scripts import ScriptAnalysis
 from workbench.core.errors import WorkbenchError
-from workbench.core.knowledge.load_plan import plan_load
-from workbench.core.knowledge.model import EMBEDDED_VERSION, Knowledge, load_knowledge
+from workbench.core.knowledge.model import Knowledge
 from workbench.core.trims.registry import TrimContext
 
 
@@ -49,46 +48,17 @@ def api_versions(knowledge: Knowledge, dists: Iterable[str] | None) -> dict[str,
     return {k: frozenset(v) for k, v in sorted(out.items())}
 
 
-def scripts_context(
-    script_paths: Iterable[str | Path], azure_cli: str = EMBEDDED_VERSION, *, analysis=None
-) -> TrimContext:
-    """``trim_context`` for the scripts; with none, only the API profile (module and AAZ trims
-    then refuse, as nothing says what is needed)."""
-    paths = list(script_paths)
-    if paths:
-        return trim_context(paths, azure_cli, analysis=analysis)
-    return TrimContext(None, api_versions(load_knowledge(azure_cli), None), {})
-
-
-def recipe_context(recipe, *, analysis=None) -> TrimContext:
-    """What the trims keep for a ``Recipe``: its scripts' context plus its ``[keep]`` table."""
-    scripts = [recipe.root / s for s in recipe.scripts]
-    context = scripts_context(scripts, recipe.azure_cli, analysis=analysis)
-    return context.merged(recipe.keep.context())
-
-
-def trim_context(
-    script_paths: Iterable[str | Path],
-    azure_cli: str = EMBEDDED_VERSION,
-    *,
-    knowledge: Knowledge | None = None,
-    analysis=None,
-) -> TrimContext:
-    """The TrimContext for the scripts at ``script_paths`` on azure-cli ``azure_cli``;
-    ``analysis``: their ``Analysis`` when the caller already has it (not analysed again)."""
-    from workbench.core.analysis.scripts import analyze  # analyze re-exports this function
-
-    knowledge = knowledge or load_knowledge(azure_cli)
-    analysis = analysis or analyze(script_paths, azure_cli, knowledge=knowledge)
+def trim_context(analysis: ScriptAnalysis, knowledge: Knowledge) -> TrimContext:
+    """The TrimContext of an ``analysis`` made with ``knowledge`` (its load plan reused)."""
     if not analysis.analysed:
         problem = analysis.errors[0] if analysis.errors else "no script could be read"
         raise WorkbenchError(f"cannot derive what the trims keep: {problem}")
     versions = api_versions(knowledge, analysis.package_names())
     if any(spot.path_unknown for spot in analysis.unresolved):
         return TrimContext(None, versions, {})
-    if "files" not in knowledge.data:  # knowledge built before the load plan existed
+    plan = analysis.load_plan
+    if plan is None:  # knowledge built before the load plan existed
         return TrimContext(frozenset(m.name for m in analysis.modules), versions, {})
-    plan = plan_load(knowledge, [c.path for c in analysis.commands])
     modules = frozenset(plan.modules)
     groups = {m: frozenset(plan.aaz_groups.get(m, ())) for m in sorted(modules)}
     return TrimContext(modules, versions, groups)

@@ -1,1 +1,31 @@
-"""engine."""
+"""The engine side: builds streamed from the Docker SDK, the pipeline (build, report, smoke,
+history), smoke tests run inside the image, the image report and the history. ``payloads/``
+holds the code that runs inside containers (standard library only)."""
+
+from workbench.core.exports import lazy_exports
+
+__all__ = [
+    "BuildOutcome",
+    "BuildPlan",
+    "ImageReport",
+    "SmokeCall",
+    "SmokeReport",
+    "append_record",
+    "build_image",
+    "connect",
+    "image_report",
+    "last_image",
+    "load_history",
+    "run_plan",
+    "smoke_test",
+]
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "build": ("connect", "build_image"),
+        "pipeline": ("BuildPlan", "BuildOutcome", "run_plan"),
+        "smoke": ("SmokeCall", "SmokeReport", "smoke_test"),
+        "history": ("append_record", "load_history", "last_image"),
+        "image_report": ("ImageReport", "image_report"),
+    },
+)

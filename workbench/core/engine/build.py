@@ -1,8 +1,9 @@
 """Build an image on a real Docker engine and stream typed events.
 
 The docker SDK drives the engine's classic builder (``APIClient.build``); its JSON chunks are
-turned into ``StepStarted`` / ``LogLine`` / ``BuildWarning`` / ``BuildFailed`` / ``BuildResult``
-events. The build context is a tar made in memory from the Dockerfile text and extra files.
+turned into ``StepStarted`` / ``StepCached`` / ``LogLine`` / ``BuildWarning`` / ``BuildFailed`` /
+``BuildResult`` events. The build context is a tar made in memory from the Dockerfile text and
+extra files.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ class StepStarted:
 
 
 @dataclass(frozen=True)
+class StepCached:
+    """The engine reused step ``n`` from its build cache (its " ---> Using cache" line)."""
+
+    n: int
+
+
+@dataclass(frozen=True)
 class LogLine:
     """One line of build output (the engine's or a RUN command's)."""
 
@@ -83,16 +91,35 @@ class BuildFailed:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """The build succeeded: the image id, its tag and how long each step took."""
+    """The build succeeded: the image id, its tag, each step's instruction and seconds, and
+    the numbers of the steps the engine took from its cache."""
 
     image_id: str
     tag: str | None
     duration_s: float
     step_seconds: tuple[float, ...] = ()
-    cached_steps: int = 0
+    cached: tuple[int, ...] = ()
+    instructions: tuple[str, ...] = ()
+
+    @property
+    def cached_steps(self) -> int:
+        """How many steps came from the cache."""
+        return len(self.cached)
+
+    def steps(self) -> list[tuple[int, str, float | None, bool]]:
+        """(step number, instruction, seconds, came from the cache) for every step."""
+        return [
+            (
+                n,
+                text,
+                self.step_seconds[n - 1] if n <= len(self.step_seconds) else None,
+                n in self.cached,
+            )
+            for n, text in enumerate(self.instructions, 1)
+        ]
 
 
-BuildEvent = StepStarted | LogLine | BuildWarning | BuildFailed | BuildResult
+BuildEvent = StepStarted | StepCached | LogLine | BuildWarning | BuildFailed | BuildResult
 
 
 @dataclass
@@ -102,7 +129,8 @@ class _State:
     instruction: str | None = None
     container: str | None = None
     image_id: str | None = None
-    cached: int = 0
+    cached: list[int] = field(default_factory=list)
+    instructions: list[str] = field(default_factory=list)
     step_started: list[float] = field(default_factory=list)
     last: deque = field(default_factory=lambda: deque(maxlen=LAST_LINES))
 
@@ -166,18 +194,6 @@ def make_context(dockerfile: str, files: Mapping[str, bytes | str | Path] | None
             info.size, info.mode, info.mtime = len(data), mode, 0
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def base_images(dockerfile: str) -> list[str]:
-    """Image references in the FROM lines that are not earlier stage names or ``scratch``."""
-    stages: set[str] = set()
-    images: list[str] = []
-    for ref, alias in _FROM.findall(dockerfile):
-        if ref.lower() != "scratch" and ref.lower() not in stages and ref not in images:
-            images.append(ref)
-        if alias:
-            stages.add(alias.lower())
-    return images
 
 
 def final_base_image(dockerfile: str) -> str | None:
@@ -346,7 +362,8 @@ def _events(stream, state: _State, cancel: threading.Event, started: float, tag)
             tag,
             now - started,
             tuple(b - a for a, b in itertools.pairwise(marks)),
-            state.cached,
+            tuple(state.cached),
+            tuple(state.instructions),
         )
     else:
         yield BuildFailed(
@@ -366,13 +383,15 @@ def _line_events(line: str, state: _State):
         state.step, state.total, state.instruction = int(step[1]), int(step[2]), step[3]
         state.container = None
         state.step_started.append(time.monotonic())
+        state.instructions.append(state.instruction)
         yield StepStarted(state.step, state.total, state.instruction)
         return
     running = _RUNNING_IN.match(line)
     if running:
         state.container = running[1]
-    if line.strip() == "---> Using cache":
-        state.cached += 1
+    if line.strip() == "---> Using cache" and state.step is not None:
+        state.cached.append(state.step)
+        yield StepCached(state.step)
     if line.startswith("Successfully built ") and not state.image_id:
         state.image_id = line.split()[-1]
     state.last.append(line)

@@ -5,7 +5,6 @@ record); reading checks each record's types and skips, and names, the lines that
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import time
@@ -21,12 +20,6 @@ HISTORY_FILE = "history.jsonl"
 def history_path(recipe: str | os.PathLike) -> Path:
     """Where the history of ``recipe`` lives: ``<recipe dir>/.workbench/history.jsonl``."""
     return Path(recipe).resolve().parent / HISTORY_DIR / HISTORY_FILE
-
-
-def recipe_hash(text: str | bytes) -> str:
-    """sha256 of the recipe's text, so builds of the same recipe can be grouped."""
-    data = text.encode() if isinstance(text, str) else text
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def new_record(**fields) -> dict:
@@ -70,6 +63,8 @@ _SCHEMA: dict[str, tuple[type, ...]] = {
     "status": (str,),
     "epoch": (int, float),
     "recipe_hash": (str,),
+    "packages": (dict,),
+    "settings": (dict,),
     "dockerfile": (str,),
     "target": (dict,),
     "base_image": (str,),

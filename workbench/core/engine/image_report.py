@@ -7,8 +7,7 @@ from dataclasses import asdict, dataclass
 
 from workbench.core.engine.container import run_driver
 from workbench.core.errors import WorkbenchError
-
-MB = 1_000_000
+from workbench.core.units import fmt_bytes
 
 
 @dataclass(frozen=True)
@@ -156,14 +155,14 @@ def compare(estimate_bytes: int, footprint: Footprint, layers: tuple[Layer, ...]
     diff = actual - estimate_bytes
     ratio = diff / estimate_bytes if estimate_bytes else 0.0
     lines = [
-        f"site-packages measured {actual / MB:.1f} MB vs estimate {estimate_bytes / MB:.1f} MB "
-        f"({diff / MB:+.2f} MB, {ratio:+.1%}); .pyc {footprint.pyc_bytes / MB:.1f} MB, "
-        f"dist-info {footprint.dist_info_bytes / MB:.2f} MB",
+        f"site-packages measured {fmt_bytes(actual)} vs estimate {fmt_bytes(estimate_bytes)} "
+        f"({fmt_bytes(diff, signed=True)}, {ratio:+.1%}); .pyc {fmt_bytes(footprint.pyc_bytes)}, "
+        f"dist-info {fmt_bytes(footprint.dist_info_bytes)}",
     ]
     outside = footprint.outside_site_packages_bytes
     if outside:
         lines.append(
-            f"outside site-packages under {footprint.prefix}: {outside / MB:.2f} MB "
+            f"outside site-packages under {footprint.prefix}: {fmt_bytes(outside)} "
             "(interpreter links, console scripts, pyvenv.cfg) - not in the estimate"
         )
     mine = python_layers(layers, footprint.prefix)
@@ -171,10 +170,11 @@ def compare(estimate_bytes: int, footprint: Footprint, layers: tuple[Layer, ...]
         total = sum(ly.size_bytes for ly in mine)
         rest = total - actual - outside
         lines.append(
-            f"Python layer(s) {total / MB:.1f} MB = site-packages + outside + {rest / MB:+.2f} MB "
+            f"Python layer(s) {fmt_bytes(total)} = site-packages + outside "
+            f"{fmt_bytes(rest, signed=True)} "
             "(files a later step deletes still count in the layer that wrote them)"
         )
     for layer in layers:
         if layer.size_bytes and layer not in mine:
-            lines.append(f"other added layer {layer.size_bytes / MB:.1f} MB: {layer.command[:70]}")
+            lines.append(f"other added layer {fmt_bytes(layer.size_bytes)}: {layer.command[:70]}")
     return Comparison(estimate_bytes, actual, diff, ratio, tuple(lines))

@@ -19,7 +19,7 @@ from workbench.core.engine.build import (
     connect,
     final_base_image,
 )
-from workbench.core.engine.history import append_record, new_record, recipe_hash
+from workbench.core.engine.history import append_record, new_record
 from workbench.core.engine.image_report import ImageReport, image_report
 from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_test
 from workbench.core.errors import WorkbenchError
@@ -54,7 +54,9 @@ class BuildPlan:
     probe_packages: tuple[str, ...] = ()
     estimate_bytes: int | None = None
     target: dict | None = None
-    recipe_text: str = ""
+    recipe_digest: str = ""  # ``Recipe.digest()``: ties builds of one recipe together
+    packages: Mapping[str, str] = field(default_factory=dict)  # name -> version installed
+    settings: Mapping[str, str] = field(default_factory=dict)  # base image, python, mode, trims
     buildargs: Mapping[str, str] = field(default_factory=dict)
     network_mode: str | None = None
 
@@ -189,9 +191,12 @@ def _record(plan: BuildPlan, outcome: BuildOutcome, base, tag, durations) -> dic
         status = "smoke-failed"
     if outcome.result:
         durations["steps_s"] = [round(s, 3) for s in outcome.result.step_seconds]
+        durations["cached_steps"] = list(outcome.result.cached)  # step numbers from the cache
     return new_record(
         status=status,
-        recipe_hash=recipe_hash(plan.recipe_text or plan.dockerfile),
+        recipe_hash=f"sha256:{plan.recipe_digest}" if plan.recipe_digest else None,
+        packages=dict(plan.packages),
+        settings=dict(plan.settings),
         dockerfile=plan.dockerfile,
         target=plan.target,
         base_image=base,

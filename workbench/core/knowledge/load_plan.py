@@ -1,7 +1,7 @@
 """What azure-cli loads and runs for a set of command paths, from the static unit graph.
 
 ``plan_load(knowledge, paths)`` walks the per-file units of the knowledge base
-(``knowledge_units``):
+(``knowledge.units``):
 
 - roots: for each module the command index loads for a used top word, its load-time files
   (``__init__.py``, ``commands.py``, ``_params.py``) run whole, except callbacks registered
@@ -37,7 +37,7 @@ class LoadPlan:
     loads it). ``dists``: distribution -> [(module whose code needs it, evidence)].
     ``aaz_groups``: module -> group paths under ``aaz/latest`` ("disk": the whole group;
     "vmss/": only the group's own files) and the used command paths ("disk list": the
-    narrowest group the command runs in); see ``trimrules.rule_prune_aaz``.
+    narrowest group the command runs in); see ``trims.rules.rule_prune_aaz``.
     """
 
     modules: dict[str, str | None] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """The Azure CLI knowledge base of one azure-cli version, loaded from its JSON data.
 
 ``load_knowledge("2.91.0")`` reads the copy shipped in ``workbench/data`` (offline, fast); other
-versions are built from their wheels (``knowledge_build``) once and cached under the user cache
+versions are built from their wheels (``knowledge.build``) once and cached under the user cache
 directory (``WORKBENCH_CACHE_DIR`` overrides it).
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import cache
+from workbench.core.defaults import DEFAULT_AZURE_CLI as EMBEDDED_VERSION
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import write_atomic
 
-EMBEDDED_VERSION = "2.91.0"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _WORD_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -68,10 +68,6 @@ class Knowledge:
     # command paths -------------------------------------------------------------------------
     def is_command(self, path: Sequence[str]) -> bool:
         return " ".join(path) in self._commands
-
-    def is_group(self, path: Sequence[str]) -> bool:
-        joined = " ".join(path)
-        return joined in self._groups or (len(path) == 1 and path[0] in self.index)
 
     def command_path(self, words: Iterable[str]) -> tuple[str, ...] | None:
         """The longest known command path that ``words`` start with; None if the top word is
@@ -181,11 +177,23 @@ def write_data(data: dict[str, Any], path: Path) -> None:
 def load_knowledge(version: str = EMBEDDED_VERSION, *, sources=None) -> Knowledge:
     """Knowledge of azure-cli ``version``: shipped, cached, or built now from its wheels.
 
-    ``sources`` (a ``knowledge_sources.KnowledgeSources``) supplies wheels and file lists for a
+    ``sources`` (a ``knowledge.sources.KnowledgeSources``) supplies wheels and file lists for a
     build; by default the size engine's resolver, wheel cache and file lists.
     """
     if not _VERSION_RE.match(version):
         raise WorkbenchError(f"'{version}' is not an azure-cli version (expected e.g. 2.91.0)")
+    if sources is None and version in _LOADED:
+        return _LOADED[version]
+    knowledge = _load(version, sources)
+    if sources is None:
+        _LOADED[version] = knowledge
+    return knowledge
+
+
+_LOADED: dict[str, Knowledge] = {}  # per version, for the process: load_knowledge reads once
+
+
+def _load(version: str, sources) -> Knowledge:
     for path in (DATA_DIR / data_file_name(version), cache_dir() / data_file_name(version)):
         if path.exists():
             try:

@@ -1,8 +1,13 @@
 """Render a recipe into a Dockerfile and the build context files it COPYs.
 
 Layout rules (each explained again in the Dockerfile's own comments):
-- One ``RUN`` per stage does OS packages, install, trims and cleanup, so nothing deleted is
-  left behind in a lower layer.
+- A single-stage image (modes system, venv) has one ``RUN`` for OS packages, install, trims and
+  cleanup, so nothing deleted is left behind in a lower layer.
+- A builder stage (mode multistage, or any mode with a pip CA bundle) is discarded, so its waste
+  costs nothing: it installs in cached layers ordered by how often they change (tools,
+  ``azure-cli`` + core, the SDK set, the trims), and a rebuild after a toggle redoes only the
+  layers from the first changed one on. Its installer is uv (``[pip] installer`` picks pip).
+  The final stage is one ``COPY --from=builder`` of the result, as before.
 - Build dependencies only when the resolution reports a package without a wheel for the
   target; then as an apk virtual package / apt packages purged in the same ``RUN``.
 - ``azure-cli`` with ``--no-deps`` (its Requires-Dist pulls in every SDK); everything else
@@ -32,7 +37,15 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.files import same_file, write_atomic
 from workbench.core.recipe import fields
 from workbench.core.recipe.recipe import FAMILIES, Recipe, canonical
-from workbench.core.trims.registry import TRIMS, TrimContext, ordered, pip_flags, trim_script
+from workbench.core.trims.registry import (
+    PLAN_FILE,
+    TRIMS,
+    TrimContext,
+    ordered,
+    pip_flags,
+    trim_plan,
+    trim_script,
+)
 
 VENV = "/opt/az"
 AZCOPY_DIR = "/opt/azcopy"
@@ -40,48 +53,57 @@ SCRIPTS_DIR = "/scripts"
 STAGING = "/tmp/workbench"  # where COPYed build inputs live inside the build
 INSTALL_ROOT = "/install"  # pip --root tree of a system-mode builder stage
 CONTEXT_DIR = "workbench-build"  # generated files in the build context
+TOOLS = f"{STAGING}/tools"  # a builder stage's pip --target folder holding uv (never copied)
+UV_VERSION = "0.13.9"  # fetched into the builder from the recipe's index, pinned
 
 _BUILD_DEPS = {
     "apk": ["build-base", "cargo", "libffi-dev", "openssl-dev"],
     "apt": ["build-essential", "cargo", "libffi-dev", "libssl-dev"],
 }
 _AZCOPY_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+CLI = "azure-cli"
 _INDENT = "    "
-_INDEX_ARG = "PIP_INDEX_URL"  # pip reads it from the environment
+_INDEX_ARGS = ("PIP_INDEX_URL", "UV_DEFAULT_INDEX")  # pip and uv read these from the environment
 
 
 @dataclass(frozen=True)
 class Resolution:
     """What the resolver decided: canonical name -> version for every distribution to
-    install, the names with no wheel for the target (they need build deps), and optionally
-    the text of a hashed requirements lock (``pip --require-hashes``)."""
+    install, the names with no wheel for the target (they need build deps), optionally the
+    text of a hashed requirements lock (``pip --require-hashes``), and the names of
+    azure-cli-core's own closure (``core``: a builder stage installs them in a layer of their
+    own, below the SDK set; empty puts everything in the SDK layer)."""
 
     versions: Mapping[str, str]
     no_wheel: frozenset[str] = frozenset()
     lock: str | None = None
+    core: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", {canonical(k): v for k, v in self.versions.items()})
         object.__setattr__(self, "no_wheel", frozenset(canonical(n) for n in self.no_wheel))
+        object.__setattr__(self, "core", frozenset(canonical(n) for n in self.core) - {CLI})
 
     @classmethod
     def from_json(cls, data: Mapping) -> Resolution:
-        """From ``{"versions": {...}, "no_wheel": [...], "lock": "..."}``; WorkbenchError (one
-        line) for data of another shape."""
-        versions = data.get("versions", {}) if isinstance(data, Mapping) else None
-        no_wheel = data.get("no_wheel", []) if isinstance(data, Mapping) else None
-        lock = data.get("lock") if isinstance(data, Mapping) else None
+        """From ``{"versions": {...}, "no_wheel": [...], "lock": "...", "core": [...]}``;
+        WorkbenchError (one line) for data of another shape."""
+        get = data.get if isinstance(data, Mapping) else lambda key, default=None: None
+        versions, lock = get("versions", {}), get("lock")
+        no_wheel, core = get("no_wheel", []), get("core", [])
         if not (
             isinstance(versions, Mapping)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items())
-            and isinstance(no_wheel, list)
-            and all(isinstance(n, str) for n in no_wheel)
+            and all(
+                isinstance(x, list) and all(isinstance(n, str) for n in x) for x in (no_wheel, core)
+            )
             and (lock is None or isinstance(lock, str))
         ):
             raise WorkbenchError(
-                'a resolution is {"versions": {name: version}, "no_wheel": [name], "lock": text}'
+                'a resolution is {"versions": {name: version}, "no_wheel": [name], '
+                '"core": [name], "lock": text}'
             )
-        return cls(dict(versions), frozenset(no_wheel), lock)
+        return cls(dict(versions), frozenset(no_wheel), lock, frozenset(core))
 
     @classmethod
     def from_size_model(cls, model, requested, *, lock: bool = False) -> Resolution:
@@ -97,7 +119,13 @@ class Resolution:
             {d.name: d.version for d in dists},
             frozenset(d.name for d in dists if not d.is_wheel),
             text,
+            frozenset(p.name for p in model.estimate([]).packages),
         )
+
+    def lock_part(self, core: bool) -> str:
+        """The lock lines of azure-cli and the core closure (``core``), or of the rest."""
+        lines = (self.lock or "").splitlines(keepends=True)
+        return "".join(line for line in lines if (_lock_name(line) in self.core | {CLI}) == core)
 
 
 @dataclass(frozen=True)
@@ -146,19 +174,12 @@ def _write_kept(dest: Path, content: bytes | Path) -> None:
     write_atomic(dest, data, backup="single", mode=mode)
 
 
-def render_dockerfile(
-    recipe: Recipe, resolution: Resolution, trim_context: TrimContext | None = None
-) -> str:
-    """The Dockerfile text for ``recipe`` (see ``build_context`` for the files it needs)."""
-    return build_context(recipe, resolution, trim_context).dockerfile
-
-
 def build_context(
     recipe: Recipe, resolution: Resolution, trim_context: TrimContext | None = None
 ) -> BuildContext:
     """Dockerfile plus context files for ``recipe``, pinned by ``resolution``.
 
-    ``trim_context`` comes from the analysis; the recipe's ``[keep]`` table is merged in.
+    ``trim_context``: what the trims keep (the project merges the recipe's ``[keep]`` in).
     """
     recipe.check_values()
     family = recipe.package_family()
@@ -176,40 +197,48 @@ class _Renderer:
         self.res = resolution
         self.family = family
         self.trims = ordered(recipe.trims)
-        self.context = (trim_context or TrimContext()).merged(recipe.keep.context())
+        self.context = trim_context or TrimContext()
         self.secret_index = _has_credentials(recipe.pip.index_url)
         self.builder = (
             recipe.mode == "multistage" or bool(recipe.pip.ca_bundle) or self.secret_index
         )
+        self.root = recipe.mode == "system" and self.builder  # a pip --root tree
+        # uv has no --root: a system-mode builder keeps pip
+        self.uv = self.builder and not self.root and recipe.pip.builder_installer == "uv"
         self.files: dict[str, bytes | Path] = {}
         self.distro_python = not _is_python_image(recipe.base)
+        self.python = "python3" if recipe.mode == "system" else f"{VENV}/bin/python"
 
     # ---- top level -------------------------------------------------------------------
     def render(self) -> BuildContext:
-        staged = self._stage_inputs()
         lines = self._header()
         if self.builder:
-            lines += self._builder_stage(staged)
+            lines += self._builder_stage()
             lines += self._final_stage_from_builder()
         else:
-            lines += self._single_stage(staged)
+            lines += self._single_stage()
         lines += self._tail()
-        args = {_INDEX_ARG: self.r.pip.index_url} if self.secret_index else {}
+        index = self.r.pip.index_url
+        args = dict.fromkeys(_INDEX_ARGS, index) if self.secret_index and index else {}
         return BuildContext("\n".join(lines) + "\n", self.files, args)
 
-    def _stage_inputs(self) -> list[str]:
-        """Files the install RUN needs, registered in the context; their context paths."""
-        staged = []
-        if self.trims:
-            self.files[f"{CONTEXT_DIR}/trim.py"] = trim_script(self.trims, self.context).encode()
-            staged.append(f"{CONTEXT_DIR}/trim.py")
-        if self.r.pip.ca_bundle:
-            self.files[f"{CONTEXT_DIR}/pip-ca.pem"] = self.r._file(self.r.pip.ca_bundle)
-            staged.append(f"{CONTEXT_DIR}/pip-ca.pem")
-        if self.res.lock is not None:
-            self.files[f"{CONTEXT_DIR}/requirements.lock"] = self.res.lock.encode()
-            staged.append(f"{CONTEXT_DIR}/requirements.lock")
-        return staged
+    def _stage(self, name: str, content: bytes | Path) -> str:
+        """Register a build input in the context; its context path."""
+        self.files[f"{CONTEXT_DIR}/{name}"] = content
+        return f"{CONTEXT_DIR}/{name}"
+
+    def _trim_inputs(self) -> list[str]:
+        if not self.trims:
+            return []
+        return [
+            self._stage("trim.py", trim_script().encode()),
+            self._stage(PLAN_FILE, trim_plan(self.trims, self.context).encode()),
+        ]
+
+    def _ca_input(self) -> list[str]:
+        if not self.r.pip.ca_bundle:
+            return []
+        return [self._stage("pip-ca.pem", self.r._file(self.r.pip.ca_bundle))]
 
     def _header(self) -> list[str]:
         source = self.r.path.name if self.r.path else "a workbench recipe"
@@ -221,8 +250,9 @@ class _Renderer:
             f"install mode {self.r.mode}.",
         ]
         if self.trims:
-            lines.append(
-                f"# Trims run by the generated script {CONTEXT_DIR}/trim.py, in this order:"
+            lines += _comment(
+                f"Trims run by the generated script {CONTEXT_DIR}/trim.py as "
+                f"{CONTEXT_DIR}/{PLAN_FILE} lists them, in this order:"
             )
             for n in self.trims:
                 lines += _comment(f"{n}: {TRIMS[n].why}", indent="#   ", rest="#     ")
@@ -231,57 +261,126 @@ class _Renderer:
         return [*lines, ""]
 
     # ---- stages ----------------------------------------------------------------------
-    def _single_stage(self, staged: list[str]) -> list[str]:
+    def _single_stage(self) -> list[str]:
+        staged = self._trim_inputs() + self._ca_input()
+        if self.res.lock is not None:
+            staged.append(self._stage("requirements.lock", self.res.lock.encode()))
         lines = [f"FROM {_image(self.r.base)}", ""]
         lines += self._copy_staged(staged)
-        steps = self._runtime_steps() + self._install_steps(final=True) + self._azcopy_steps()
+        steps = self._runtime_steps() + self._single_install_steps() + self._azcopy_steps()
         steps += self._cleanup_steps(staged)
         lines += _comment(
             "One RUN for OS packages, install, trims and cleanup: whatever it deletes never "
-            "lands in a layer, so the image has no wasted bytes from this step."
+            "lands in a layer, so the image has no wasted bytes from this step. (This is why "
+            "a single-stage image cannot reuse cached install layers: splitting the RUN would "
+            "leave the deleted files in the image; mode multistage can.)"
         )
         lines += [*self._install_comment(), *_run(steps), ""]
         return lines
 
-    def _builder_stage(self, staged: list[str]) -> list[str]:
+    def _builder_stage(self) -> list[str]:
         why = (
             "the pip CA bundle is COPYed here and must not reach the final image (the classic "
             "builder keeps every COPY in a layer)"
             if self.r.pip.ca_bundle
-            else "build inputs, pip and build deps stay here"
+            else "build inputs, the installer and build deps stay here"
         )
         lines = [
-            "# ---- builder stage: installs and trims; discarded after the build ----",
-            *_comment(f"A separate stage because {why}."),
+            "# ---- builder stage: installs and trims in cached layers; discarded after the build",
+            *_comment(
+                f"A separate stage because {why}. Its layers go from the least to the most "
+                "often changed (tools, azure-cli and core, the SDK set, the trims), so a rebuild "
+                "after a toggle redoes only the layers from the first changed one on; whatever "
+                "a later layer deletes costs nothing, since only the result is copied."
+            ),
             f"FROM {_image(self.r.base)} AS builder",
             "",
         ]
         if self.secret_index:
             lines += [
                 *_comment(
-                    f"The index URL carries credentials: a build arg of this stage only "
-                    f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
-                    "environment, and the final stage never sees it."
+                    "The index URL carries credentials: build args of this stage only (docker "
+                    f"build --build-arg {_INDEX_ARGS[0]}=... --build-arg {_INDEX_ARGS[1]}=...); "
+                    "pip and uv read them from the environment, and the final stage never "
+                    "sees them."
                 ),
-                f"ARG {_INDEX_ARG}",
+                *(f"ARG {name}" for name in _INDEX_ARGS),
                 "",
             ]
-        lines += self._copy_staged(staged)
-        lines += _comment(
-            "One RUN: install pinned packages, then trim, so the copied result is final."
+        lines += self._copy_staged(self._ca_input())
+        lines += [*self._tools_comment(), *_run(self._tool_steps()), ""]
+        core, sdk = self._install_layers()
+        lines += self._layer(
+            "azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then "
+            "azure-cli-core and its dependencies"
+            + (" from the hashed lock" if self.res.lock is not None else ", pinned as resolved")
+            + ": they change with the azure-cli version only.",
+            core,
+            lock="core.lock",
         )
-        lines += self._install_comment()
-        lines += [*_run(self._install_steps(final=False) + self._azcopy_steps()), ""]
+        if sdk:
+            lines += self._layer(
+                "The SDK set the scripts need beyond core"
+                + (" from the hashed lock" if self.res.lock is not None else ", pinned as resolved")
+                + ": it changes when a package is added, removed or re-pinned.",
+                sdk,
+                lock="sdk.lock",
+            )
+        if self.r.azcopy:
+            lines += self._layer(self._azcopy_note(), self._azcopy_steps())
+        finish = self._trim_steps() + self._compile_steps()
+        if finish:
+            staged = self._trim_inputs()
+            lines += self._copy_staged(staged) if staged else []
+            lines += self._layer(self._finish_note(), finish)
         return lines
 
+    def _layer(self, note: str, steps: list[str], lock: str | None = None) -> list[str]:
+        """One cached builder layer: its comment, its lock part COPYed just before, its RUN."""
+        lines = []
+        if lock and self.res.lock is not None:
+            part = self.res.lock_part(core=lock == "core.lock")
+            lines += self._copy_staged([self._stage(lock, part.encode())])
+        return [*lines, *_comment(note), *_run(steps), ""]
+
+    def _tools_comment(self) -> list[str]:
+        notes = ["Tools: they change with the base image or workbench only."]
+        if self.res.no_wheel:
+            notes.append(
+                f"Build deps because {', '.join(sorted(self.res.no_wheel))} has no wheel for "
+                "this target (builder only)."
+            )
+        if self.uv:
+            notes.append(
+                f"uv {UV_VERSION} installs (pip stays a recipe option: [pip] installer = "
+                f'"pip"); it comes from the same index with the same CA, into {TOOLS}, '
+                "which is never copied."
+            )
+        elif self.root:
+            notes.append("pip installs: uv cannot write a --root tree for a system-mode image.")
+        return [line for note in notes for line in _comment(note)]
+
+    def _finish_note(self) -> str:
+        parts = []
+        if self.trims:
+            parts.append(
+                f"Trims: the script and {PLAN_FILE} (the trims and what they keep) are COPYed "
+                "just before, so toggling a trim or editing [keep] redoes this layer only."
+            )
+        if self._compile_steps():
+            parts.append(
+                "The installer wrote no .pyc; they are compiled here, after the trims, so "
+                "turning no-compile on or off redoes this layer only."
+            )
+        return " ".join(parts)
+
     def _install_comment(self) -> list[str]:
-        """Why the install RUN looks the way it does."""
+        """Why the single-stage install RUN looks the way it does."""
         notes = []
         if self.res.no_wheel:
             notes.append(
                 f"Build deps because {', '.join(sorted(self.res.no_wheel))} has no wheel for "
-                "this target"
-                + ("; removed again in this RUN." if not self.builder else " (builder only).")
+                "this target; removed again in this RUN."
             )
         if self.res.lock is not None:
             notes.append(
@@ -297,17 +396,20 @@ class _Renderer:
                 "--break-system-packages: the distro marks its Python externally managed "
                 "(PEP 668); this image is single-purpose, so installing into it is intended."
             )
-        if self.r.mode == "system" and self.trims and not self.builder:
+        if self.r.mode == "system" and self.trims:
             notes.append(
                 "trim.py --snapshot/--before: trims touch only files this RUN installed, never "
                 "the base image's own (deleting those would add whiteouts, not save bytes)."
             )
         if self.r.azcopy:
-            notes.append(
-                f"AzCopy {self.r.azcopy.version}: downloaded and checked against its sha256 "
-                "before it is unpacked."
-            )
+            notes.append(self._azcopy_note())
         return [line for note in notes for line in _comment(note)]
+
+    def _azcopy_note(self) -> str:
+        return (
+            f"AzCopy {self.r.azcopy.version}: downloaded and checked against its sha256 "
+            "before it is unpacked."
+        )
 
     def _final_stage_from_builder(self) -> list[str]:
         lines = [
@@ -380,9 +482,12 @@ class _Renderer:
         if not staged:
             return []
         what = {
-            "trim.py": "the generated trim script (context embedded)",
+            "trim.py": "the generated trim script",
+            PLAN_FILE: "its plan (trims and context)",
             "pip-ca.pem": "the pip CA bundle",
             "requirements.lock": "the hashed requirements lock",
+            "core.lock": "the hashed lock of azure-cli and core",
+            "sdk.lock": "the hashed lock of the SDK set",
         }
         names = ", ".join(what[PurePosixPath(s).name] for s in staged)
         note = "" if self.builder else "; removed by the RUN below (a few KB stay in this layer)"
@@ -429,46 +534,88 @@ class _Renderer:
         ]
 
     def _build_deps(self) -> list[str]:
+        if not self.res.no_wheel:
+            return []
         deps = list(_BUILD_DEPS[self.family])
         if self.distro_python:
             deps.append("python3-dev")  # python:* images ship the headers; distro Python does not
         return deps
 
-    def _install_steps(self, final: bool) -> list[str]:
-        """Build deps (if needed), venv, pip installs, trims, build-dep removal."""
-        steps = []
-        needs_build = sorted(self.res.no_wheel)
-        deps = self._build_deps() if needs_build else []
+    def _build_dep_steps(self, update: bool) -> list[str]:
+        deps = self._build_deps()
         if deps and self.family == "apk":
-            steps.append(f"apk add --no-cache --virtual=.build-deps {' '.join(deps)}")
-        elif deps:
-            if not (final and self._runtime_packages()):
-                steps.append("apt-get update")
-            steps.append(f"apt-get install -y --no-install-recommends {' '.join(deps)}")
-        root = self.r.mode == "system" and self.builder
-        if self.r.mode == "system":
-            python = "python3"
-        else:
+            return [f"apk add --no-cache --virtual=.build-deps {' '.join(deps)}"]
+        if deps:
+            return ["apt-get update"] * update + [
+                f"apt-get install -y --no-install-recommends {' '.join(deps)}"
+            ]
+        return []
+
+    def _single_install_steps(self) -> list[str]:
+        """Build deps (if needed), venv, pip installs, trims, build-dep removal in one RUN."""
+        steps = self._build_dep_steps(update=not self._runtime_packages())
+        if self.r.mode != "system":
             steps.append(f"python3 -m venv {VENV}")
-            python = f"{VENV}/bin/python"
-        if self.trims and self.r.mode == "system" and not root:
-            steps.append(f"{python} -B {STAGING}/trim.py --snapshot {STAGING}/before.txt")
-        steps += self._pip_steps(python, root)
+        if self.trims and self.r.mode == "system":
+            steps.append(f"{self.python} -B {STAGING}/trim.py --snapshot {STAGING}/before.txt")
+        pip = self._pip(pip_flags(self.trims))
+        if self.res.lock is not None:
+            steps.append(f"{pip} --no-deps --require-hashes -r {STAGING}/requirements.lock")
+        else:
+            steps += [
+                f"{pip} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}",
+                _continued(pip, [_arg(spec) for spec in self._specs().values()]),
+            ]
         if self.trims:
-            trim_args = (
-                f" --root {INSTALL_ROOT}"
-                if root
-                else (f" --before {STAGING}/before.txt" if self.r.mode == "system" else "")
-            )
-            steps.append(f"{python} -B {STAGING}/trim.py{trim_args}")
-        if deps and final:
-            if self.family == "apk":
-                steps.append("apk del --purge .build-deps")
-            else:
-                steps.append(f"apt-get purge -y --auto-remove {' '.join(deps)}")
+            before = f" --before {STAGING}/before.txt" if self.r.mode == "system" else ""
+            steps.append(f"{self.python} -B {STAGING}/trim.py{before}")
+        deps = self._build_deps()
+        if deps and self.family == "apk":
+            steps.append("apk del --purge .build-deps")
+        elif deps:
+            steps.append(f"apt-get purge -y --auto-remove {' '.join(deps)}")
         return steps
 
-    def _pip_steps(self, python: str, root: bool) -> list[str]:
+    def _tool_steps(self) -> list[str]:
+        """A builder's first layer: build deps, the venv, uv."""
+        steps = self._build_dep_steps(update=True)
+        if self.r.mode != "system":
+            steps.append(f"python3 -m venv {VENV}")
+        if self.uv:  # the venv's own pip puts uv beside it, in a folder never copied
+            steps.append(f"{self._pip((f'--target {TOOLS}',))} uv=={UV_VERSION}")
+        return steps
+
+    def _install_layers(self) -> tuple[list[str], list[str]]:
+        """A builder's install steps: (azure-cli and core, the SDK set)."""
+        install = self._uv() if self.uv else self._pip(("--no-compile",), root=self.root)
+        if self.res.lock is not None:
+            core = [f"{install} --no-deps --require-hashes -r {STAGING}/core.lock"]
+            has_sdk = bool(self.res.lock_part(core=False))
+            return core, [f"{install} --no-deps --require-hashes -r {STAGING}/sdk.lock"] * has_sdk
+        specs = self._specs()
+        core_specs = [_arg(s) for n, s in specs.items() if n in self.res.core]
+        sdk_specs = [_arg(s) for n, s in specs.items() if n not in self.res.core]
+        core = [f"{install} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}"]
+        core += [_continued(install, core_specs)] * bool(core_specs)
+        return core, [_continued(install, sdk_specs)] * bool(sdk_specs)
+
+    def _trim_steps(self) -> list[str]:
+        if not self.trims:
+            return []
+        return [f"{self.python} -B {STAGING}/trim.py" + f" --root {INSTALL_ROOT}" * self.root]
+
+    def _compile_steps(self) -> list[str]:
+        """The builder's .pyc, compiled after the trims unless no-compile is chosen."""
+        if "no-compile" in self.trims:
+            return []
+        code = (
+            "import compileall, sys, sysconfig; d = sysconfig.get_path('purelib'); "
+            "compileall.compile_dir(''.join(sys.argv[1:]) + d, ddir=d, quiet=2, workers=0)"
+        )
+        return [f"{self.python} -c {shlex.quote(code)}" + f" {INSTALL_ROOT}" * self.root]
+
+    def _pip(self, flags, *, root: bool = False) -> str:
+        """A ``pip install`` command with the recipe's index, CA and the given flags."""
         opts = ["--no-cache-dir", "--disable-pip-version-check"]
         if self.r.pip.index_url and not self.secret_index:
             opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
@@ -478,33 +625,36 @@ class _Renderer:
             opts.append("--break-system-packages")  # PEP 668: the distro marks its Python managed
         if root:
             opts.append(f"--root {INSTALL_ROOT}")
-        opts += pip_flags(self.trims)
-        pip = f"{python} -m pip install {' '.join(opts)}"
-        if self.res.lock is not None:
-            return [f"{pip} --no-deps --require-hashes -r {STAGING}/requirements.lock"]
-        return [
-            f"{pip} --no-deps {_arg('azure-cli==' + self.r.azure_cli)}",
-            _continued(pip, [_arg(spec) for spec in self._requirements()]),
-        ]
+        opts += flags
+        return f"{self.python} -m pip install {' '.join(opts)}"
 
-    def _requirements(self) -> list[str]:
-        """Pinned requirement specs: selected packages by their pin mode, the rest ``==``."""
+    def _uv(self) -> str:
+        """A ``uv pip install`` command into the venv with the recipe's index and CA."""
+        env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
+        opts = [f"--python {VENV}/bin/python", "--no-cache"]
+        if self.r.pip.index_url and not self.secret_index:
+            opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
+        return f"{env}{TOOLS}/bin/uv pip install {' '.join(opts)}"
+
+    def _specs(self) -> dict[str, str]:
+        """Pinned requirement specs by name: selected packages by their pin mode, the rest
+        ``==``, azure-cli (installed on its own, ``--no-deps``) left out."""
         chosen = {canonical(p.name): p for p in self.r.packages}
-        names = sorted((set(self.res.versions) | set(chosen)) - {"azure-cli"})
-        specs = []
+        names = sorted((set(self.res.versions) | set(chosen)) - {CLI})
+        specs = {}
         for name in names:
             pkg = chosen.get(name)
             version = (pkg.version if pkg else None) or self.res.versions.get(name)
             pin = pkg.pin if pkg else "exact"
             if pin == "none":
-                specs.append(name)
+                specs[name] = name
             elif version is None:
                 raise WorkbenchError(
                     f"package {name} has no resolved version; resolve the recipe first, "
                     f'set packages.{name} = {{pin = "{pin}", version = "..."}}, or pin "none"'
                 )
             else:
-                specs.append(f"{name}{'==' if pin == 'exact' else '~='}{version}")
+                specs[name] = f"{name}{'==' if pin == 'exact' else '~='}{version}"
         if not specs:
             raise WorkbenchError("nothing to install besides azure-cli; select packages first")
         return specs
@@ -515,7 +665,7 @@ class _Renderer:
             return []
         arch = self.r.target.arch or "x86_64"
         url = fields.expand_template(az.url, version=az.version, arch=_AZCOPY_ARCH.get(arch, arch))
-        dest = (INSTALL_ROOT if self.r.mode == "system" and self.builder else "") + AZCOPY_DIR
+        dest = (INSTALL_ROOT if self.root else "") + AZCOPY_DIR
         env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
         fetch = (
             "import hashlib, sys, urllib.request as u; d = u.urlopen(sys.argv[1]).read(); "
@@ -581,6 +731,11 @@ def _image(base: str) -> str:
 def _flat(text: str) -> str:
     """``text`` on one line (for comments): control characters become spaces."""
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
+def _lock_name(line: str) -> str:
+    """The canonical distribution name a lock line pins (``name==version --hash=...``)."""
+    return canonical(line.split("==", 1)[0].strip())
 
 
 def _is_python_image(base: str) -> bool:

@@ -19,16 +19,15 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
+from workbench.core.defaults import DEFAULT_AZURE_CLI, DEFAULT_BASE_IMAGE, PIN_MODES
+from workbench.core.defaults import INSTALL_MODES as MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import Backup, Stamp, one_line, os_reason, same_file, write_atomic
 from workbench.core.recipe import fields
 from workbench.core.trims.registry import TRIMS, TrimContext, get_trim
 
-DEFAULT_BASE_IMAGE = "python:3.12-alpine"
-DEFAULT_AZURE_CLI = "2.91.0"
-MODES = ("system", "venv", "multistage")
-PIN_MODES = ("exact", "compatible", "none")
 FAMILIES = ("apk", "apt")
+INSTALLERS = ("uv", "pip")  # a builder stage's installer; single-stage modes use pip
 
 _APK_BASE = re.compile(r"^(?:.*/)?(?:python:[^:]*alpine[^:]*|alpine(?::.*)?)$")
 _APT_BASE = re.compile(
@@ -86,10 +85,17 @@ class AzCopy:
 
 @dataclass
 class PipSettings:
-    """pip options for the build: an index URL and an extra CA bundle (path)."""
+    """Installer options for the build: an index URL, an extra CA bundle (path), and the
+    installer a builder stage uses (``uv``, the default, or ``pip``)."""
 
     index_url: str | None = None
     ca_bundle: str | None = None
+    installer: str | None = None
+
+    @property
+    def builder_installer(self) -> str:
+        """The installer of a builder stage: ``installer`` or the default, uv."""
+        return self.installer or "uv"
 
 
 @dataclass
@@ -196,6 +202,11 @@ class Recipe:
                 raise WorkbenchError(f"{where}: script {script} not found in {self.root}")
         if self.pip.ca_bundle and not self._file(self.pip.ca_bundle).is_file():
             raise WorkbenchError(f"{where}: pip.ca_bundle {self.pip.ca_bundle} not found")
+        if self.pip.installer not in (None, *INSTALLERS):
+            raise WorkbenchError(
+                f"{where}: pip.installer must be one of {', '.join(INSTALLERS)}, "
+                f"not {self.pip.installer!r}"
+            )
         if not self.packages:
             raise WorkbenchError(f"{where}: no packages selected; add a [packages] table")
         if self.package_family() is None:
@@ -366,7 +377,7 @@ _TABLES = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
     "keep": {"modules": list, "aaz": dict},
     "azcopy": {"version": str, "url": str, "sha256": str},
-    "pip": {"index_url": str, "ca_bundle": str},
+    "pip": {"index_url": str, "ca_bundle": str, "installer": str},
 }
 _TYPE_NAMES = {str: "a string", list: "an array", dict: "a table"}
 
@@ -501,6 +512,7 @@ def _template() -> tomlkit.TOMLDocument:
 #   [packages]        name = "exact" | "compatible" | "none" (or {pin = ..., version = ...})
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
-#   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image)
+#   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image),
+#                     installer = "uv" (default) | "pip" (the builder stage's installer)
 """
     )

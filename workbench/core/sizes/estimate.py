@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from packaging.utils import canonicalize_name
 
-from workbench.core.sizes.model import CLI, CORE, SizeModel
+from workbench.core.defaults import CLI, CORE, NO_COMPILE
 from workbench.core.sizes.target import Target
 
-NO_COMPILE = "no-compile"
+if TYPE_CHECKING:  # the model builds on this module, not the other way round
+    from workbench.core.sizes.model import SizeModel
 
 
 class PathTrim(Protocol):

@@ -28,8 +28,9 @@ from workbench.core.sizes.target import Target
 if TYPE_CHECKING:
     from workbench.core.sizes.resolve import ResolvedDist
 
-DEFAULT_AZURE_CLI = "2.91.0"
-CLI, CORE = "azure-cli", "azure-cli-core"
+from workbench.core.defaults import CLI, DEFAULT_AZURE_CLI
+from workbench.core.sizes.estimate import Estimate, Estimator
+
 _MODEL_KIND = "size-model-v1"
 _FETCH_WORKERS = 24
 Progress = Callable[[int, int, str], None]
@@ -150,11 +151,9 @@ class SizeModel:
         dist = self.dists.get(canonicalize_name(requirement.name))
         return dist is not None and requirement.specifier.contains(dist.version, prereleases=True)
 
-    def estimate(self, requested: Iterable[str], **options):
-        """Estimate for ``requested`` (see ``workbench.core.sizes.estimate.Estimator.estimate``)."""
+    def estimate(self, requested: Iterable[str], **options) -> Estimate:
+        """Estimate for ``requested`` (see ``Estimator.estimate``)."""
         if self._estimator is None:
-            from workbench.core.sizes.estimate import Estimator  # estimate builds on this module
-
             self._estimator = Estimator(self)
         return self._estimator.estimate(requested, **options)
 

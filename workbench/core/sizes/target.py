@@ -13,9 +13,9 @@ from functools import cached_property
 from packaging.markers import Environment
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
+from workbench.core.defaults import DEFAULT_BASE_IMAGE
 from workbench.core.errors import WorkbenchError
 
-DEFAULT_BASE_IMAGE = "python:3.12-alpine"
 ARCHES = ("x86_64", "aarch64")
 LIBCS = ("glibc", "musl")
 _ARCH_ALIASES = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}

@@ -3,8 +3,8 @@
 Each trim has a pure rule over installed paths (relative to site-packages) in
 ``workbench.core.trims.rules``. The size engine uses ``Trim.removes`` / ``trim_savings`` to
 estimate savings before building; ``trim_script`` generates the one small Python script the
-Dockerfile runs inside the build, embedding the same rule source and the ``TrimContext`` as
-JSON. No hand-written ``rm`` lists anywhere.
+Dockerfile runs inside the build, embedding the same rule source, and ``trim_plan`` the JSON
+beside it (the trims to run and the ``TrimContext``). No hand-written ``rm`` lists anywhere.
 """
 
 from __future__ import annotations
@@ -227,34 +227,45 @@ def pip_flags(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(f for n in ordered(names) for f in TRIMS[n].pip_flags)
 
 
-def trim_script(names: Iterable[str], context: TrimContext) -> str:
-    """Source of the one in-build trim script for ``names``, the context embedded as JSON."""
+PLAN_FILE = "trim.json"  # beside the trim script: which trims run, and the context
+
+
+def trim_plan(names: Iterable[str], context: TrimContext) -> str:
+    """The JSON the trim script reads from ``trim.json`` beside it: the trims to run (canonical
+    order) and the context. Kept apart from the script, so toggling a trim or editing ``[keep]``
+    changes this small file only and the script stays byte-identical (a cached build layer)."""
     chosen = ordered(names)
     for name in chosen:
         TRIMS[name].check_context(context)
+    return json.dumps({"trims": chosen, "context": context.to_json()}, sort_keys=True) + "\n"
+
+
+def trim_script() -> str:
+    """Source of the in-build trim script: every rule, run as ``trim.json`` beside it says."""
     parts = [
         "#!/usr/bin/env python3",
         '"""workbench in-build trim script (generated; regenerate, do not edit).',
         "",
-        f"Trims, in order: {', '.join(chosen) or 'none'}.",
-        "Rules come verbatim from workbench.core.trims.rules; the context is embedded below.",
+        f"Runs the trims {PLAN_FILE} beside it names, with its context.",
+        "Rules come verbatim from workbench.core.trims.rules.",
         '"""',
         "import json",
+        "import os",
         "import sys",
         "",
     ]
-    for name in chosen:
-        parts.append(inspect.getsource(TRIMS[name].rule))
+    for trim in TRIMS.values():
+        parts.append(inspect.getsource(trim.rule))
     parts.append(inspect.getsource(trimrules.run_trim_script))
-    rules = ", ".join(f"{n!r}: {TRIMS[n].rule.__name__}" for n in chosen)
-    context_json = json.dumps(context.to_json(), sort_keys=True)
+    rules = ", ".join(f"{n!r}: {t.rule.__name__}" for n, t in TRIMS.items())
     parts += [
-        f"TRIMS = {chosen!r}",
         f"RULES = {{{rules}}}",
-        f"CONTEXT = json.loads({context_json!r})",
         "",
         'if __name__ == "__main__":',
-        "    sys.exit(run_trim_script(TRIMS, RULES, CONTEXT, sys.argv[1:]))",
+        "    here = os.path.dirname(os.path.abspath(__file__))",
+        f"    with open(os.path.join(here, {PLAN_FILE!r}), encoding='utf-8') as fh:",
+        "        PLAN = json.load(fh)",
+        '    sys.exit(run_trim_script(PLAN["trims"], RULES, PLAN["context"], sys.argv[1:]))',
         "",
     ]
     return "\n".join(parts)
