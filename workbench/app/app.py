@@ -173,10 +173,12 @@ class WorkbenchApp(App):
     @on(SaveConflict)
     def _save_conflict(self, message: SaveConflict) -> None:
         question = f"{message.error}. Overwrite it anyway (the file on disk is kept as .bak)?"
-        self.push_screen(
-            ConfirmModal(question, "Overwrite", "Keep theirs"),
-            lambda yes: self.save_session(force=True) if yes else None,
-        )
+
+        def answered(overwrite: bool | None) -> None:
+            if overwrite:
+                self.save_session(force=True)
+
+        self.push_screen(ConfirmModal(question, "Overwrite", "Keep theirs"), answered)
 
     def run(self, *args, **kwargs):
         """Run the app; after an unhandled error its one line goes to stderr."""

@@ -10,6 +10,7 @@ was read (pass the ``Stamp`` taken when it was read). Failures are one ``Workben
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -154,13 +155,11 @@ def _replace(target: Path, payload: bytes, mode: int | None, like: Path | None =
     """Temp file beside ``target``, fsync, rename, fsync the directory."""
     directory = target.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    while True:
+    fd = -1
+    while fd < 0:
         tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        try:
+        with contextlib.suppress(FileExistsError):  # a name taken: draw another
             fd = os.open(tmp, flags, 0o666 if mode is None else mode)
-            break
-        except FileExistsError:
-            continue
     try:
         try:
             st = os.stat(like or target)

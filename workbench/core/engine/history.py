@@ -82,7 +82,7 @@ _SCHEMA: dict[str, tuple[type, ...]] = {
     "failure": (dict,),
 }
 _REQUIRED = ("time", "status")
-_NESTED = {
+_NESTED: dict[str, dict[str, tuple[type, ...]]] = {
     "comparison": {
         "estimate_bytes": (int,),
         "actual_bytes": (int,),
@@ -104,7 +104,8 @@ def record_problem(record: object) -> str | None:
             return f"{key} must be a string"
     checks = [(key, record.get(key), types) for key, types in _SCHEMA.items()]
     for key, fields in _NESTED.items():
-        inner = record.get(key) if isinstance(record.get(key), dict) else {}
+        value = record.get(key)
+        inner: dict = value if isinstance(value, dict) else {}
         checks += [(f"{key}.{name}", inner.get(name), types) for name, types in fields.items()]
     for key, value, types in checks:
         if not _typed(value, types):
