@@ -23,7 +23,7 @@ def project(tmp_path) -> Path:
     (tmp_path / "s.sh").write_text("#!/bin/bash\naz group list\n")
     (tmp_path / "workbench.toml").write_text(RECIPE)
     (tmp_path / "list.json").write_text("[1, 2]")
-    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00\x01" * 64)
+    (tmp_path / "binary").write_bytes(b"\x00\x01\x02\xff" * 64)
     (tmp_path / "dir").mkdir()
     return tmp_path
 

@@ -52,6 +52,11 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     """Write the recipe; an existing file is refused without --force (then kept as a backup)."""
     out = Path(args.output)
+    if not args.force and (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise WorkbenchError(
+            f"{out} already exists; pass --force to replace it (the old file is kept as "
+            f"{out.name}.bak)"
+        )
     for script in args.script:
         if Path(script).is_dir():
             raise WorkbenchError(f"script {script} is a directory; name the script file")
