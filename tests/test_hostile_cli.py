@@ -35,7 +35,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 CASES = [
     (["init", "--script", "s.sh"], 2, "workbench.toml already exists; pass --force"),
     (["init", "--script", "s.sh", "-o", "."], 2, "is a directory; name a file"),
-    (["init", "--script", "dir"], 2, "is a directory; name the script file"),
+    (["init", "--script", "dir", "-o", "x.toml"], 2, "is a directory; name the script file"),
     (["init", "--script", "binary", "-o", "x.toml"], 2, "binary"),
     (["init", "--package", "x; rm -rf /", "-o", "x.toml"], 2, "not a package name"),
     (["init", "--script", "s.sh", "--base", "a\nRUN id", "-o", "x.toml"], 2, "image reference"),

@@ -75,7 +75,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.core.analysis.runtime import guess_runtime_packages
     from workbench.core.recipe.recipe import Package, Recipe
-    from workbench.core.trims.registry import ordered
+    from workbench.core.trims.registry import TRIMS, ordered
 
     recipe = copy.deepcopy(session.recipe)  # the session's own stays as loaded or saved
     path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
@@ -94,8 +94,11 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
-    # what the screen shows: a trim marked n/a (e.g. drop-pip in system mode) is not saved
-    recipe.trims = ordered([*session.active_trims(), *([] if session.compile else ["no-compile"])])
+    # a trim the install mode rules out (drop-pip in system mode) shows n/a and is not saved
+    kept = [
+        t for t in session.trims if not (TRIMS[t].venv_only and session.install_mode == "system")
+    ]
+    recipe.trims = ordered([*kept, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))
     return recipe
