@@ -6,8 +6,9 @@ renderer of ``--reference`` (default: the last commit with the single-RUN builde
 out with ``git archive`` into a temp dir) and with this tree's renderer, each through the same
 scenarios: a first build (no cache), a rebuild with nothing changed, a trim toggled off, one
 package added, one pin changed. Every scenario starts from the first build's recipe, so it
-measures what a tuning session pays for one change. Both renderers build ``FROM`` a per-run
-copy of the base (one LABEL layer, same bytes), so no cache of an earlier run is reused.
+measures what a tuning session pays for one change. The renderers take turns scenario by
+scenario (so both meet the same machine load), each ``FROM`` its own per-run copy of the base
+(one LABEL layer, same bytes): no step of an earlier run or of the other renderer is reused.
 
 Prints one table: wall time and steps reused per scenario for both renderers, the ratio, the
 issue's targets and figures, and the final image bytes of both first builds.
@@ -150,15 +151,13 @@ def main() -> int:
             capture_output=True,
         )
         recipe = (work / "r.toml").read_text()
-        base = f"{args.tag_prefix}-base:{run}"
-        client.images.build(
-            fileobj=io.BytesIO(f"FROM {BASE}\nLABEL dev.workbench.bench.run={run}\n".encode()),
-            tag=base,
-            rm=True,
-        )
         trees = {"today": reference_tree(args.reference, work / "reference"), "layered": None}
+        bases = {name: f"{args.tag_prefix}-base:{run}-{name}" for name in trees}
+        for name, base in bases.items():  # one each: no step of one renderer is the other's
+            label = f"LABEL dev.workbench.bench.run={run}-{name}"
+            client.images.build(fileobj=io.BytesIO(f"FROM {BASE}\n{label}\n".encode()), tag=base)
         figures: dict[str, list[dict]] = {name: [] for name in trees}
-        made = [base]
+        made = list(bases.values())
         try:  # scenario by scenario, both renderers in turn: they meet the same machine load
             for i, (label, change, nocache, _, _) in enumerate(SCENARIOS):
                 for name, tree in trees.items():
@@ -166,7 +165,7 @@ def main() -> int:
                     path.write_text(edit(recipe, change))
                     files = render(tree, path, work / f"ctx-{name}-{i}")
                     made.append(f"{args.tag_prefix}-{name}:{run}-{i}")
-                    figures[name].append(build(files, base, made[-1], nocache, client))
+                    figures[name].append(build(files, bases[name], made[-1], nocache, client))
                     print(f"{name}: {label}: {_slowest(figures[name][-1])}", file=sys.stderr)
         finally:
             _untag(client, made)

@@ -40,3 +40,11 @@ def base_image(docker_client):
     except Exception:
         pytest.skip(f"base image {BASE_IMAGE} missing; run scripts/base-image.sh")
     return BASE_IMAGE
+
+
+@pytest.fixture(scope="session")
+def reference_image(docker_client, base_image):
+    """A full azure-cli 2.91.0 install on the test base, built once and reused by tag."""
+    from workbench.core.engine.reference import reference_image as build_reference
+
+    return build_reference(docker_client, base_image, "2.91.0")

@@ -146,3 +146,43 @@ def test_command_path_recall_and_precision_on_fixtures():
         found_total += len(found)
     assert hits / expected_total >= 0.95, f"recall {hits}/{expected_total}"
     assert hits / found_total >= 0.95, f"precision {hits}/{found_total}"
+
+
+HIDDEN = (
+    '#!/bin/bash\nrun() { eval "$1"; }\nrun "az keyvault secret list --vault-name v"\nrun "$STEP"\n'
+)
+
+
+def test_verdict_per_script_human_and_json(tmp_path, capsys):
+    hidden = tmp_path / "hidden.sh"
+    hidden.write_text(HIDDEN)
+    assert main(["analyze", str(SAMPLE), str(hidden)]) == 0
+    out = capsys.readouterr().out
+    rows = [" ".join(line.split()) for line in out.splitlines()]
+    assert f"{hidden} 1 call(s) resolved, 1 spot(s) may hide calls" in rows
+    assert f"{SAMPLE} 9 call(s) resolved, 0 spot(s) may hide calls" in rows
+    assert out.rstrip().endswith(
+        "Verdict: 1 spot may hide az calls: trims that depend on the analysis are off"
+    )
+    assert main(["analyze", str(SAMPLE), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "every az call resolved"
+    assert data["scripts"] == [{"file": str(SAMPLE), "calls_resolved": 9, "spots_may_hide": 0}]
+    assert {"name": "jq", "where": f"{SAMPLE}:22"} in data["external_commands"]
+
+
+def test_prune_modules_refusal_names_the_line_and_the_keep_entry(tmp_path):
+    from tests.support.contexts import scripts_context
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.trims.registry import TRIMS, TrimContext
+
+    hidden = tmp_path / "hidden.sh"
+    hidden.write_text(HIDDEN)
+    context = scripts_context([hidden])
+    with pytest.raises(WorkbenchError) as refused:
+        TRIMS["prune-modules"].check_context(context)
+    message = str(refused.value)
+    assert "hidden.sh:4:" in message and "[keep]" in message and "\n" not in message
+    kept = context.merged(TrimContext(frozenset({"storage"})))
+    assert kept.modules is not None and {"keyvault", "storage"} <= kept.modules
+    TRIMS["prune-modules"].check_context(kept)  # a [keep] list lets it go on

@@ -24,7 +24,7 @@ from workbench.core.engine.build import (
 )
 from workbench.core.engine.image_report import clean_command
 from workbench.core.engine.payloads import smoke_driver
-from workbench.core.engine.smoke import SmokeCall, report_from_driver, smoke_spec
+from workbench.core.engine.smoke import Check, SmokeCall, report_from_driver, smoke_spec
 from workbench.core.project import Project
 
 MULTI = """FROM example/base:1 AS builder
@@ -166,7 +166,7 @@ def _result(code, out="", err=""):
         (
             _result(1, err="Traceback (most recent call last):\n  ImportError: y"),
             False,
-            "Traceback",
+            "ImportError: y",  # the telling line, not the traceback's header
         ),
         (_result(-1, err="timed out after 120 s"), False, "timed out"),
     ],
@@ -191,14 +191,21 @@ def test_spec_and_per_command_verdicts():
     ]
     spec = smoke_spec([("group", "list")], calls, ["azure.mgmt.compute"])
     assert spec["paths"] == [["group", "list"], ["disk", "list"], ["tag", "update"]]
-    assert len(spec["calls"]) == 2
+    assert len(spec["calls"]) == 2 and spec["run"] == spec["calls"]
+    assert spec["login"] == "secret" and spec["certifi"] and spec["fake"]["ca"].endswith("ca.pem")
+
+    def check(kind, target, ok, detail):
+        return {"kind": kind, "target": target, "ok": ok, "detail": detail, "seconds": 1}
+
     checks = [
-        {"kind": "help", "target": "group list", "ok": True, "detail": "help loads", "seconds": 1},
-        {"kind": "help", "target": "disk list", "ok": True, "detail": "help loads", "seconds": 1},
-        {"kind": "help", "target": "tag update", "ok": True, "detail": "help loads", "seconds": 1},
-        {"kind": "call", "target": "disk list -g <g>", "ok": True, "detail": "auth", "seconds": 1},
-        {"kind": "call", "target": "tag update", "ok": False, "detail": "NoneType", "seconds": 1},
-        {"kind": "import", "target": "azure.mgmt.compute", "ok": True, "detail": "", "seconds": 0},
+        check("help", "group list", True, "help loads"),
+        check("help", "disk list", True, "help loads"),
+        check("help", "tag update", True, "help loads"),
+        check("call", "disk list -g <g>", True, "auth"),
+        check("call", "tag update --resource-id <id>", True, "auth"),
+        check("run", "disk list -g <g>", True, "exit 0"),
+        check("run", "tag update --resource-id <id>", False, "No module named 'humanfriendly'"),
+        check("import", "azure.mgmt.compute", True, ""),
     ]
     report = report_from_driver(
         "img", spec, {"checks": checks, "startup": {"runs": [1, 2, 3], "median": 2}}
@@ -206,15 +213,68 @@ def test_spec_and_per_command_verdicts():
     verdicts = {c.path: (c.ok, c.detail) for c in report.commands}
     assert verdicts == {
         "group list": (True, "help loads"),
-        "disk list": (True, "help loads; auth"),
-        "tag update": (False, "call: NoneType"),
+        "disk list": (True, "help loads; auth; exit 0"),
+        "tag update": (False, "run: No module named 'humanfriendly'"),
     }
     assert not report.passed and report.startup_median_s == 2
-    assert report.to_json()["commands"][2] == {
-        "path": "tag update",
-        "ok": False,
-        "detail": "call: NoneType",
+    tag = report.to_json()["commands"][2]
+    assert tag["path"] == "tag update" and tag["ok"] is False
+    assert tag["tiers"] == {
+        "help": {"ok": True, "detail": "help loads"},
+        "no_login": {"ok": True, "detail": "auth"},
+        "run": {"ok": False, "detail": "No module named 'humanfriendly'"},
     }
+    assert report.to_json()["commands"][0]["tiers"]["run"]["ok"] is None  # no call: not run
+
+
+def test_a_failure_the_full_install_shares_is_shown_not_counted():
+    from dataclasses import replace
+
+    from workbench.core.engine.smoke import _passed, _per_command
+
+    calls = [SmokeCall(("disk", "list"), ("disk", "list"))]
+    spec = smoke_spec([], calls, [])
+    failed = Check("run", "disk list", False, "exit 2: ERROR: --resource-group required", 1)
+    assert not _passed(None, (failed,), ())
+    excused = replace(failed, excused="exit 2: ERROR: --resource-group required")
+    assert _passed(None, (excused,), ())
+    (command,) = _per_command(spec, (excused,))
+    assert command.ok and "the full install fails too" in command.tiers["run"]["detail"]
+
+
+def test_traced_script_runs_name_missed_paths_and_failures():
+    from workbench.core.engine.smoke import script_run
+
+    def resolve(words):
+        return tuple(words[:2])
+
+    raw = {
+        "script": "dyn.sh",
+        "exit_code": 1,
+        "calls": [
+            {"argv": ["group", "list", "-o", "json"], "line": "3", "code": 0, "failure": []},
+            {"argv": ["vm", "list"], "line": "7", "code": 0, "failure": []},
+            {"argv": ["vm", "list"], "line": "7", "code": 0, "failure": []},
+            {
+                "argv": ["disk", "show", "-n", "x"],
+                "line": "9",
+                "code": 3,
+                "failure": ["ERROR: (FakeAzureNotFound) FakeAzure: no disk"],
+            },
+            {
+                "argv": ["tag", "update"],
+                "line": "11",
+                "code": 1,
+                "failure": ["The command failed with an unexpected error"],
+            },
+        ],
+    }
+    run = script_run(raw, {"group list", "disk show", "tag update"}, resolve)
+    assert run.seen == (("group list", 1), ("vm list", 2), ("disk show", 1), ("tag update", 1))
+    assert run.missed_by_analysis == ("vm list",)
+    assert [(f.path, f.line) for f in run.failures] == [("tag update", "11")]  # service error ok
+    assert not run.passed
+    assert run.to_json()["seen"][1] == {"path": "vm list", "count": 2}
 
 
 def test_history_append_is_atomic_and_survives_a_torn_line(tmp_path):

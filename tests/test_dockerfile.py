@@ -14,7 +14,7 @@ import pytest
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.dockerfile import BuildContext, Resolution, build_context
 from workbench.core.recipe.recipe import AzCopy, Keep, Package, PipSettings, Recipe
-from workbench.core.trims.registry import TRIMS, TrimContext
+from workbench.core.trims.registry import TRIMS, TrimContext, all_trims
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -36,7 +36,7 @@ CONTEXT = TrimContext(
     api_versions={"azure.mgmt.compute": frozenset({"2024-11-01"})},
     aaz_groups={"vm": frozenset({"disk"})},
 )
-ALL = list(TRIMS)
+ALL = all_trims()
 
 
 def make_recipe(tmp_path: Path, **changes) -> Recipe:
@@ -51,13 +51,14 @@ def make_recipe(tmp_path: Path, **changes) -> Recipe:
     for key, value in changes.items():
         setattr(recipe, key, value)
     if recipe.mode == "system":
-        recipe.trims = [t for t in recipe.trims if t != "drop-pip"]
+        recipe.trims = [t for t in recipe.trims if not TRIMS[t].venv_only]
     recipe.validate()
     return recipe
 
 
 def render(recipe: Recipe, resolution: Resolution = RESOLUTION) -> BuildContext:
-    return build_context(recipe, resolution, CONTEXT)
+    """The recipe rendered as a project does: the analysis's context with ``[keep]`` merged."""
+    return build_context(recipe, resolution, CONTEXT.merged(recipe.keep.context()))
 
 
 def check_golden(name: str, text: str) -> None:
@@ -244,7 +245,8 @@ def builder_runs(ctx: BuildContext) -> list[str]:
     out = []
     for stage, keyword, args in instructions(ctx.dockerfile):
         if stage == 0 and keyword != "FROM":
-            copied = [ctx.files[a] for a in json.loads(args)[:-1]] if keyword == "COPY" else []
+            sources = json.loads(args)[:-1] if keyword == "COPY" else []  # the JSON form
+            copied = [ctx.files[a] for a in sources]
             out.append(f"{keyword} {args} {copied!r}")
     return out
 
@@ -252,9 +254,9 @@ def builder_runs(ctx: BuildContext) -> list[str]:
 @pytest.mark.parametrize(
     "change",
     [
-        dict(trims=["prune-modules", "drop-pip"]),  # a trim toggled
+        dict(trims=["prune-modules", "drop-pip", "strip-binaries"]),  # a trim toggled
         dict(trims=ALL[1:]),  # no-compile off: the .pyc are compiled in the trim layer
-        dict(keep=Keep(modules=["network"])),
+        dict(keep=Keep(modules=["network"]), trims=ALL),
     ],
 )
 def test_a_trim_or_keep_change_touches_only_the_trim_layer(tmp_path, change):
@@ -263,6 +265,22 @@ def test_a_trim_or_keep_change_touches_only_the_trim_layer(tmp_path, change):
     same = next(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
     assert before[same].startswith('COPY ["workbench-build/trim.py", "workbench-build/trim.json"')
     assert same == len(before) - 2  # the COPY of trim.py/trim.json, then the trim RUN
+
+
+def test_strip_binaries_puts_binutils_in_the_builder_tools_layer_only(tmp_path):
+    """binutils is a builder tool (toggling strip-binaries rebuilds from the tools layer);
+    a single stage adds it only when the base lacks strip and removes it in the same RUN."""
+    on = render(make_recipe(tmp_path, mode="multistage", trims=ALL)).dockerfile
+    runs = builder_runs(render(make_recipe(tmp_path, mode="multistage", trims=ALL)))
+    assert "binutils" in runs[0]
+    assert not any("binutils" in r for r in runs[1:] if r.startswith("RUN"))
+    final = on.split("# ---- final stage")[1]
+    assert "binutils" not in final.replace("# ", "")
+    off = builder_runs(render(make_recipe(tmp_path, mode="multistage", trims=["no-compile"])))
+    assert "binutils" not in off[0]
+    single = render(make_recipe(tmp_path, mode="venv", trims=ALL)).dockerfile
+    assert "{ command -v strip >/dev/null || { apk add --no-cache --virtual=.strip-deps" in single
+    assert "{ [ ! -e /tmp/workbench/strip-added ] || apk del --purge .strip-deps; }" in single
 
 
 def test_an_added_package_keeps_the_tools_and_core_layers(tmp_path):

@@ -117,8 +117,7 @@ def test_index_credentials_stay_in_the_builder_stage(tmp_path):
     recipe = _recipe(tmp_path, mode="venv", pip=PipSettings(index_url="https://u:secret@idx/s"))
     ctx = build_context(recipe, RESOLUTION)
     assert "secret" not in ctx.dockerfile
-    url = "https://u:secret@idx/s"
-    assert ctx.build_args == {"PIP_INDEX_URL": url, "UV_DEFAULT_INDEX": url}
+    assert ctx.build_args == {"PIP_INDEX_URL": "https://u:secret@idx/s"}
     final = ctx.dockerfile.rsplit("\nFROM ", 1)[1]
     assert "ARG" not in final and "PIP_INDEX_URL" in ctx.dockerfile.split("\nFROM ")[1]
 

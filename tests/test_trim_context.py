@@ -6,18 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.contexts import scripts_context
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import Project
-from workbench.core.sizes.target import Target
 from workbench.core.trims.registry import path_trims
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def scripts_context(scripts):
-    """What the trims keep for ``scripts``, as a project on the default target derives it."""
-    target = Target.from_image("python:3.12-alpine")
-    return Project.for_scripts(scripts, target=target, offline=True).trim_context
 
 
 def test_blog_script_keeps_its_modules_and_their_imports():

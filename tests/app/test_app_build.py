@@ -113,8 +113,9 @@ async def test_build_streams_batched_log_then_result_and_smoke_table(
         assert "added over base +2.0 MB (2,000,0" in summary  # 2 MB blob + the fake az
         assert "Estimate 1.9 MB vs actual" in summary and "Smoke FAIL  2/3 checks passed" in summary
         table = screen.query_one("#smoke-table", DataTable)
-        rows = [[str(c) for c in table.get_row_at(i)][:3] for i in range(table.row_count)]
-        assert rows[0] == ["help group list", "pass", "help loads"]
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        # per path its three tiers: help loads, no call to replay or run (no script)
+        assert rows[0] == ["az group list", "pass", "pass", "-", "-", "help loads"]
         assert rows[1][:2] == ["import json", "pass"] and rows[2][:2] == ["import nope", "FAIL"]
         assert "Smoke test failed" in _text(screen, "#notice")
         log = screen.query_one(Log)

@@ -34,14 +34,15 @@ def _dist(name: str, code: str) -> dict[str, str]:
     }
 
 
-async def _build_with_probe(pilot, tag: str = "") -> None:
-    """Press b on the Build screen, set the tag, tick the probe, confirm, wait for the result."""
+async def _build_with_probe(pilot, tag: str = "", box: str = "probe") -> None:
+    """Press b on the Build screen, set the tag, tick the probe (or another ``box`` of the
+    confirmation), confirm, wait for the result."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.press("4", "b")
     await pilot.pause()
     pilot.app.screen.query_one("#tag").value = tag
-    pilot.app.screen.query_one("#probe").value = True
+    pilot.app.screen.query_one(f"#{box}").value = True
     await pilot.press("enter")
     deadline = time.monotonic() + 120
     while pilot.app.building or not pilot.app.screen.query_one("#build-result").display:
@@ -147,3 +148,47 @@ def test_probe_result_snapshot(snap_compare, make_app, tmp_path, monkeypatch):
 
     app = make_app(builder=builder)
     assert snap_compare(app, terminal_size=SIZE, run_before=_build_with_probe)
+
+
+async def test_dead_weight_is_dropped_with_one_key_and_the_recipe_says_why(
+    make_app, tmp_path, monkeypatch
+):
+    """After a probe, d on the Packages screen unchecks the checked packages nothing needed,
+    says what it saved, and the saved recipe's [dropped] table records why."""
+    from workbench.app.loader import session_recipe
+    from workbench.core.recipe.recipe import Recipe
+
+    monkeypatch.chdir(tmp_path)
+    outcome = _outcome()
+    probe = (
+        ProbeResult("azure-mgmt-compute", False, "", 900, 25_000_000),  # checked: dropped
+        ProbeResult("azure-mgmt-resource", True, "group list: exit 1", 50, 2_000_000),
+        ProbeResult("azure-mgmt-network", False, "", 1200, 30_000_000),  # not checked
+    )
+    outcome.smoke = SmokeReport("x", True, (), outcome.smoke.checks, None, (), probe, 1.0)
+    app = make_app(builder=lambda *a, **k: outcome)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        session = app.session
+        assert app.screen.check_action("drop_dead_weight", ()) is None  # no probe yet
+        await _build_with_probe(pilot)
+        assert session.dead_weight == {"azure-mgmt-compute": 25_000_000}
+        await pilot.press("1")  # the Packages screen
+        await pilot.pause()
+        assert "probe: 25.0 MB dead weight (d drops it)" in str(
+            app.screen.query_one("#totals").render()
+        )
+        await pilot.press("d")
+        await pilot.pause()
+        assert "azure-mgmt-compute" not in session.checked
+        assert "azure-mgmt-resource" in session.checked
+        assert any("−25.0 MB" in n.message for n in app._notifications)
+        assert app.screen.check_action("drop_dead_weight", ()) is None  # done: not offered
+        recipe = session_recipe(session, tmp_path / "workbench.toml")
+        assert "azure-mgmt-compute" not in [p.name for p in recipe.packages]
+        why = recipe.dropped["azure-mgmt-compute"]
+        assert why.startswith("dead weight: the probe of sha256:abababab")
+        recipe.save()
+        assert Recipe.load(tmp_path / "workbench.toml").dropped == recipe.dropped
+        assert "[dropped]" in (tmp_path / "workbench.toml").read_text()

@@ -69,16 +69,24 @@ async def test_choosing_a_command_shows_its_line(make_app, ready):
         assert app.screen.selected_line == 33
 
 
-async def test_unresolved_spots_are_listed_and_marked(make_app, ready, tmp_path):
-    (tmp_path / "wrap.sh").write_text(
-        '#!/bin/bash\naz group list\n# from the caller\naz "$sub" list --query "[0].id"\n'
-    )
+def _one_script_app(make_app, tmp_path, name: str, text: str):
+    """The app on a recipe whose only script is ``name`` with ``text``."""
+    (tmp_path / name).write_text(text)
     recipe = tmp_path / RECIPE_FILE
     recipe.write_text(
-        'base = "python:3.12-alpine"\nscripts = ["wrap.sh"]\n'
+        f'base = "python:3.12-alpine"\nscripts = ["{name}"]\n'
         '[packages]\nazure-cli = "exact"\nazure-cli-core = "exact"\n'
     )
-    app = _real(make_app, recipe)
+    return _real(make_app, recipe)
+
+
+async def test_unresolved_spots_are_listed_and_marked(make_app, ready, tmp_path):
+    app = _one_script_app(
+        make_app,
+        tmp_path,
+        "wrap.sh",
+        '#!/bin/bash\naz group list\n# from the caller\naz "$sub" list --query "[0].id"\n',
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await _scripts(pilot)
@@ -140,3 +148,28 @@ def test_scripts_snapshot(snap_compare, make_app):
         await _scripts(pilot)
 
     assert snap_compare(_real(make_app), terminal_size=(130, 32), run_before=run_before)
+
+
+async def test_verdict_line_says_how_sure_the_analysis_is(make_app, ready, tmp_path):
+    app = _one_script_app(
+        make_app,
+        tmp_path,
+        "run.sh",
+        '#!/bin/bash\nrun() { eval "$1"; }\nrun "az keyvault list"\nrun "$NEXT_STEP"\n',
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _scripts(pilot)
+        verdict = _text(app, "#scripts-verdict")
+        assert "1 spot may hide az calls: trims that depend on the analysis are off" in verdict
+        assert [r[0] for r in _rows(app, "#commands")] == ["az keyvault list"]
+        (spot,) = _rows(app, "#unresolved")
+        assert spot[0] == "run.sh:4" and "[keep]" in spot[1]
+
+
+async def test_verdict_line_when_everything_resolved(make_app, ready):
+    app = _real(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _scripts(pilot)
+        assert "every az call resolved" in _text(app, "#scripts-verdict")

@@ -113,3 +113,29 @@ async def test_drop_pip_needs_a_venv(make_app, ready):
         assert app.session.install_mode == "system"
         assert app.screen.query_one("#trim-drop-pip").has_class("-disabled")
         assert "drop-pip n/a" in _text(app, "#trim-note")
+
+
+async def test_every_trim_has_a_toggle_with_its_saving_and_sourceless_needs_pyc(make_app, ready):
+    from workbench.app.screens.packages import TRIM_ROWS
+    from workbench.app.session import PATH_TRIMS
+
+    assert sorted(n for row in TRIM_ROWS for n in row) == sorted(PATH_TRIMS)
+    app = _real(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        savings = session.trim_savings(session.estimate())
+        for name in ("strip-binaries", "prune-pygments", "prune-aaz-commands"):
+            assert savings[name] > 1_000_000, name  # embedded stripped sizes: no network
+            assert _text(app, f"#trim-{name}").startswith(f"[ ] {name} −")
+        await pilot.click("#trim-strip-binaries")
+        estimate = session.estimate()
+        assert (
+            dict((t.name, t.saves_bytes) for t in estimate.trims)["strip-binaries"]
+            == (savings["strip-binaries"])
+        )
+        await pilot.click("#trim-sourceless")
+        assert "sourceless" in session.trims
+        await pilot.press("c")  # .pyc off: sourceless (which keeps them) goes with it
+        assert not session.compile and "sourceless" not in session.trims
+        assert "n/a" in _text(app, "#trim-sourceless")

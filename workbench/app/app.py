@@ -161,6 +161,8 @@ class WorkbenchApp(App):
     def save_session(self, force: bool = False) -> None:
         """Write the recipe (atomic, backup kept) off the UI thread; a recipe changed on disk
         since it was opened is not overwritten without asking."""
+        if self.session is None:
+            return
         try:
             path = save_session(self.session, force=force)
         except ChangedOnDisk as exc:
@@ -245,7 +247,7 @@ class WorkbenchApp(App):
         """Show the ``mode`` screen and run its ``action`` as its key would (a palette entry);
         says so when the screen refuses it now (e.g. cancel with no build running)."""
         await self.switch_mode(mode)
-        if await self.screen.run_action(action):
+        if await self.run_action(action, self.screen):
             return True
         self.notify(f"{action.split('(')[0].replace('_', ' ')}: not available now", timeout=3)
         return False

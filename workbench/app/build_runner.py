@@ -22,12 +22,14 @@ _TAG = re.compile(
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What the confirmation asked for: the image tag (None: untagged), the smoke test and
-    the necessity probe (each package hidden in turn while the command checks rerun)."""
+    """What the confirmation asked for: the image tag (None: untagged), the smoke test, the
+    necessity probe (each package hidden in turn while the command checks rerun) and the
+    traced run of the recipe's scripts against the fake Azure."""
 
     tag: str | None
     smoke: bool
     probe: bool = False
+    run_script: bool = False
 
 
 def recipe_path(session) -> Path:
@@ -73,6 +75,7 @@ def real_build(
         tag=request.tag,
         smoke=request.smoke,
         probe=request.probe,
+        run_script=request.run_script,
         cancel=cancel,
         on_event=on_event,
         on_progress=on_progress,

@@ -79,10 +79,10 @@ def layer_changes(a: dict, b: dict) -> list[LayerChange]:
             ]
             continue
         for k in range(max(len(olds), len(news))):
-            o = olds[k] if k < len(olds) else None
-            n = news[k] if k < len(news) else None
+            o = olds[k] if k < len(olds) else {}
+            n = news[k] if k < len(news) else {}
             mark = "M" if o and n else "A" if n else "D"
             out.append(
-                LayerChange(mark, (n or o)["command"], o and o["size_bytes"], n and n["size_bytes"])
+                LayerChange(mark, (n or o)["command"], o.get("size_bytes"), n.get("size_bytes"))
             )
     return out

@@ -41,6 +41,10 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     session = Session(project)
     if project.analysis is not None:
         session.notes.extend(project.analysis.errors)
+    if not offline:  # strip-binaries' per-file savings for wheels the snapshot did not measure
+        from workbench.core.sizes.strip import measure_unknown
+
+        session.notes.extend(measure_unknown(project.model))
     apply_project(session, project)
     if project.recipe is not None:
         _apply_recipe(session, project.recipe)
@@ -68,12 +72,14 @@ def _apply_recipe(session: Session, recipe: Recipe) -> None:
     session.install_mode = recipe.mode
     session.compile = "no-compile" not in recipe.trims
     session.trims = set(recipe.trims) - {"no-compile"}
+    session.dropped = dict(recipe.dropped)
 
 
 def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     """The session's choices as a ``Recipe`` (the loaded one, updated, keeps its comments; a new
     one anchors its script paths at ``path``'s folder). Validated; nothing is written."""
     from workbench.core.analysis.runtime import guess_runtime_packages
+    from workbench.core.defaults import DEFAULT_BASE_IMAGE
     from workbench.core.recipe.recipe import Package, Recipe
     from workbench.core.trims.registry import TRIMS, ordered
 
@@ -82,7 +88,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     if recipe is None:
         target = session.target
         recipe = Recipe(
-            base=target.base_image,
+            base=target.base_image or DEFAULT_BASE_IMAGE,
             azure_cli=session.model.azure_cli_version,
             runtime_packages=guess_runtime_packages([str(s) for s in session.scripts]),
         )
@@ -94,6 +100,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     names = listed + sorted(wanted - set(listed), key=lambda n: (n not in first, n))
     recipe.packages = [Package(n, session.pin(n), versions.get(n)) for n in names]
     recipe.mode = session.install_mode
+    recipe.dropped = {n: why for n, why in session.dropped.items() if n not in wanted}
     # a trim the install mode rules out (drop-pip in system mode) shows n/a and is not saved
     kept = [
         t for t in session.trims if not (TRIMS[t].venv_only and session.install_mode == "system")

@@ -40,6 +40,9 @@ class Session:
     trims: set[str] = field(default_factory=set)
     dirty: bool = False
     notes: list[str] = field(default_factory=list)  # parts not available, shown in place
+    dead_weight: dict[str, int] = field(default_factory=dict)  # probe: unneeded -> its bytes
+    dead_why: str = ""  # what proved it (the probed image)
+    dropped: dict[str, str] = field(default_factory=dict)  # unchecked package -> why
 
     def __post_init__(self) -> None:
         self.name = self.name or self.project.name
@@ -50,6 +53,7 @@ class Session:
         self._bound_context: TrimContext | None = None
         self._bound_cache: dict[tuple[str, ...], list] = {}
         self._bytes_cache: dict[tuple, dict[str, int]] = {}
+        self._unstripped: list[str] | None = None  # ELF dists whose stripped sizes are unknown
 
     # ---- what the project holds -----------------------------------------------------------
     @property
@@ -98,6 +102,7 @@ class Session:
         snap = copy.copy(self)
         snap.checked, snap.trims = set(self.checked), set(self.trims)
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
+        snap.dead_weight, snap.dropped = dict(self.dead_weight), dict(self.dropped)
         return snap
 
     def own_bytes(self, name: str) -> int:
@@ -140,6 +145,24 @@ class Session:
         self.dirty = True
         return True
 
+    def note_probe(self, probe, image: str) -> None:
+        """Remember what a necessity probe of ``image`` proved unneeded (``ProbeResult`` rows
+        with ``needed is False``) among the packages still checked."""
+        self.dead_weight = {
+            p.package: p.bytes for p in probe if p.needed is False and p.package in self.checked
+        }
+        self.dead_why = f"dead weight: the probe of {image[:19]} ran every call without it"
+
+    def drop_dead_weight(self) -> tuple[list[str], int]:
+        """Uncheck what the last probe proved unneeded, recording why; (names, bytes)."""
+        names = sorted(n for n in self.dead_weight if n in self.checked)
+        saved = sum(self.dead_weight[n] for n in names)
+        self.checked -= set(names)
+        self.dropped.update(dict.fromkeys(names, self.dead_why))
+        self.dead_weight = {}
+        self.dirty = self.dirty or bool(names)
+        return names, saved
+
     def cycle_pin(self, name: str) -> str:
         """Next pin mode for one package; returns it."""
         mode = PIN_MODES[(PIN_MODES.index(self.pin(name)) + 1) % len(PIN_MODES)]
@@ -155,8 +178,10 @@ class Session:
         return self.install_mode
 
     def toggle_compile(self) -> None:
-        """Install with or without .pyc files."""
+        """Install with or without .pyc files (without: sourceless, which keeps them, goes)."""
         self.compile = not self.compile
+        if not self.compile:
+            self.trims -= {n for n in self.trims if TRIMS[n].instead_of == NO_COMPILE}
         self.dirty = True
 
     def toggle_trim(self, name: str) -> None:
@@ -169,6 +194,19 @@ class Session:
         trim = TRIMS[name]
         if trim.venv_only and self.install_mode == "system":
             return f"trim {name} needs install mode venv or multistage (it would remove pip)"
+        if trim.instead_of == NO_COMPILE and not self.compile:
+            return f"{name} keeps pip's .pyc files: turn .pyc on (c) to use it instead"
+        if trim.effect == "strip":
+            from workbench.core.sizes.strip import has_elf, known_sizes  # keeps app start light
+
+            if self._unstripped is None:
+                self._unstripped = [n for n in self.model.names() if has_elf(self.model, n)]
+            self._unstripped = [n for n in self._unstripped if known_sizes(self.model, n) is None]
+            if unknown := self._unstripped:
+                return (
+                    f"stripped sizes of {', '.join(unknown)} not measured (needs the package "
+                    "index and binutils' strip); reopen online to measure them"
+                )
         try:
             trim.check_context(self.trim_context)
         except WorkbenchError as exc:
@@ -248,6 +286,7 @@ class Session:
                 out[name] = None
             else:
                 out[name] = saved(tuple(ordered([*active, name])), self.compile)
-        if out.get("drop-pip") is not None:  # the venv's pip/setuptools, beyond the packages
-            out["drop-pip"] += self.seed_bytes([n for n in active if n != "drop-pip"])
+        drop_pip = out.get("drop-pip")
+        if drop_pip is not None:  # the venv's pip/setuptools, beyond the packages
+            out["drop-pip"] = drop_pip + self.seed_bytes([n for n in active if n != "drop-pip"])
         return out

@@ -62,6 +62,16 @@ def render(analysis: ScriptAnalysis) -> str:
         for spot in analysis.unresolved:
             lines.append(f"  {spot.file}:{spot.line}: {spot.reason}")
             lines.append(f"      {spot.text}")
+        lines.append("")
+    if analysis.files:
+        lines.append("Scripts")
+        width = max(len(s.file) for s in analysis.scripts())
+        for script in analysis.scripts():
+            lines.append(
+                f"  {script.file:<{width}}  {script.resolved} call(s) resolved, "
+                f"{script.hiding} spot(s) may hide calls"
+            )
+        lines += ["", f"Verdict: {analysis.verdict}"]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -52,9 +52,20 @@ def add_parser(subparsers) -> None:
         action="store_true",
         help="also hide each non-baseline package in turn and report which are needed",
     )
+    add_run_script_flag(p)
     p.add_argument("--offline", action="store_true", help="size data from cache/snapshot only")
     p.add_argument("--json", action="store_true", help="machine output on stdout")
     p.set_defaults(run=run)
+
+
+def add_run_script_flag(p) -> None:
+    """``--run-script`` (shared by build and smoke)."""
+    p.add_argument(
+        "--run-script",
+        action="store_true",
+        help="also run the recipe's scripts in the image against the fake Azure, tracing "
+        "every az call (paths the analysis missed fail the smoke)",
+    )
 
 
 def run(args) -> int:
@@ -79,6 +90,7 @@ def run(args) -> int:
                     tag=args.tag,
                     smoke=args.smoke,
                     probe=args.probe,
+                    run_script=args.run_script,
                     cancel=cancel,
                     on_event=on_event,
                     on_progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
@@ -178,13 +190,31 @@ def print_smoke(smoke, out) -> None:
     """Smoke verdicts, startup time and the probe's findings."""
     verdict = "passed" if smoke.passed else "FAILED"
     print(f"smoke {verdict} in {smoke.duration_s:.1f} s", file=out)
+    marks = {True: "ok", False: "FAIL", None: "-"}
     for command in smoke.commands:
         mark = "ok  " if command.ok else "FAIL"
-        print(f"  {mark} az {command.path}: {command.detail[:100]}", file=out)
+        tiers = " ".join(f"{t}={marks[v['ok']]}" for t, v in command.tiers.items())
+        print(f"  {mark} az {command.path} [{tiers}]: {command.detail[:100]}", file=out)
     for check in smoke.checks:
-        if check.kind == "import" or not check.ok:
-            mark = "ok  " if check.ok else "FAIL"
+        if check.kind in ("import", "certifi") or not check.ok:
+            mark = "ok  " if check.ok else ("FAIL" if check.counted_failure else "both")
             print(f"  {mark} {check.kind} {check.target}: {check.detail[:100]}", file=out)
+    for run in smoke.run_script:
+        seen = ", ".join(f"{p} x{n}" for p, n in run.seen) or "no az calls"
+        print(f"  script {run.script}: exit {run.exit_code}; seen: {seen}", file=out)
+        for path in run.missed_by_analysis:
+            print(f"    FAIL missed by the analysis: az {path}", file=out)
+        for failure in run.failures:
+            where = f" (line {failure.line})" if failure.line else ""
+            shared = " [the full install fails too]" if failure.excused else ""
+            print(f"    FAIL az {failure.path}{where}: {failure.detail[:100]}{shared}", file=out)
+    if smoke.escapes:
+        print(
+            f"  {len(smoke.escapes)} attempt(s) to leave the container: {smoke.escapes[0]}",
+            file=out,
+        )
+    for note in smoke.notes:
+        print(f"  note: {note}", file=out)
     if smoke.startup_median_s is not None:
         print(f"  az --version: median {smoke.startup_median_s:.2f} s", file=out)
     for probe in smoke.probe:

@@ -44,7 +44,7 @@ def run(args) -> int:
     """Render; write with -o (backups kept), else print the Dockerfile."""
     project = Project.open(args.recipe, offline=args.offline)
     built = project.build_context(
-        resolution=(_read_json(args.resolution, Resolution.from_json) if args.resolution else None),
+        resolution=_read_json(args.resolution, Resolution.from_json) if args.resolution else None,
         trim_context=(
             _read_json(args.trim_context, TrimContext.from_json) if args.trim_context else None
         ),

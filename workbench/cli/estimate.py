@@ -18,7 +18,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
 from workbench.core.project import Project
 from workbench.core.sizes.estimate import Estimate
-from workbench.core.trims.registry import TRIMS, ordered
+from workbench.core.trims.registry import TRIMS, all_trims, ordered
 from workbench.core.units import fmt_bytes
 
 _SOURCES = {
@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     names += [n for n in project.package_names() if n not in names]
     requested = project.model.cli_requirements() + names if args.all else names
     trims = chosen_trims(args.trim)
+    if args.no_compile and "sourceless" in trims:
+        raise WorkbenchError("--no-compile and trim sourceless are alternatives: choose one")
     compile_ = not (args.no_compile or NO_COMPILE in trims)
     estimate = project.estimate(requested, trims, compile=compile_)
     if args.json:
@@ -123,7 +125,7 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
 
 def chosen_trims(words: list[str]) -> list[str]:
     """``all`` or trim names, validated, in canonical order."""
-    return list(TRIMS) if "all" in words else ordered(words)
+    return all_trims() if "all" in words else ordered(words)
 
 
 def _requirement(spec: str) -> Requirement:

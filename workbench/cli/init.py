@@ -17,7 +17,7 @@ from workbench.core.recipe.recipe import (
     PipSettings,
     Recipe,
 )
-from workbench.core.trims.registry import TRIMS, ordered
+from workbench.core.trims.registry import TRIMS, all_trims, ordered
 
 
 def add_parser(subparsers) -> None:
@@ -39,6 +39,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--runtime-package", nargs="+", default=None, metavar="PKG")
     p.add_argument("--pip-ca", metavar="PATH", help="CA bundle for pip (default: $PIP_CERT)")
     p.add_argument("--index-url", metavar="URL", help="pip index URL for the build")
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="run the scripts in a full azure-cli image of the base against the fake Azure "
+        "and record the az paths they ran that the analysis missed (observed_paths)",
+    )
     p.add_argument("-o", "--output", default="workbench.toml", metavar="FILE")
     p.add_argument(
         "--force",
@@ -85,6 +91,8 @@ def run(args) -> int:
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
+    if args.trace:
+        trace(recipe, args.script)
     recipe.validate(str(out))
     recipe.save(out, overwrite=args.force, backup="numbered")
     if args.json:
@@ -94,20 +102,55 @@ def run(args) -> int:
     return 0
 
 
+def trace(recipe: Recipe, scripts: list[str]) -> None:
+    """Record what the scripts ran, traced in the reference image, in ``observed_paths``; the
+    packages those paths need join the selection."""
+    import sys
+
+    from workbench.core.analysis.scripts import analyze
+    from workbench.core.engine.build import connect
+    from workbench.core.engine.smoke import observe_scripts
+
+    if not scripts:
+        raise WorkbenchError("--trace needs --script: there is nothing to run")
+    analysis = analyze(scripts, recipe.azure_cli)
+    observed, runs = observe_scripts(
+        connect(),
+        recipe.base,
+        recipe.azure_cli,
+        scripts,
+        [" ".join(c.path) for c in analysis.commands],
+        progress=lambda line: print(f"trace: {line}", file=sys.stderr),
+    )
+    for run in runs:
+        print(f"traced {run.script}: exit {run.exit_code}, {len(run.seen)} paths", file=sys.stderr)
+    print(
+        f"observed at run time: {', '.join(observed) or 'nothing new'} (branches the run did "
+        "not take are not covered)",
+        file=sys.stderr,
+    )
+    recipe.observed_paths = observed
+    known = {p.name for p in recipe.packages}
+    extra = analysed_packages(scripts, recipe.azure_cli, observed)
+    recipe.packages += [Package(n) for n in dict.fromkeys(extra) if n not in known]
+
+
 def choose_trims(words: list[str], mode: str) -> list[str]:
     """``all`` (every trim the mode allows), ``none``, or named trims."""
     if words == ["none"]:
         return []
     if words == ["all"]:
-        return [n for n, t in TRIMS.items() if not (t.venv_only and mode == "system")]
+        return all_trims(system=mode == "system")
     return ordered(words)
 
 
-def analysed_packages(scripts: list[str], version: str) -> list[str]:
-    """Packages the analysis derives from the scripts' az commands."""
+def analysed_packages(
+    scripts: list[str], version: str, observed: list[str] | tuple[str, ...] = ()
+) -> list[str]:
+    """Packages the analysis derives from the scripts' az commands (and observed paths)."""
     from workbench.core.analysis.scripts import analyze
 
-    analysis = analyze(scripts, version)
+    analysis = analyze(scripts, version, observed=observed)
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
-    return [getattr(p, "name", p) for p in analysis.packages]
+    return [p.name for p in analysis.packages]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.build import print_smoke
+from workbench.cli.build import add_run_script_flag, print_smoke
 from workbench.cli.common import print_json
 from workbench.core.defaults import DEFAULT_AZURE_CLI
 from workbench.core.engine.build import connect
 from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
-from workbench.core.engine.smoke import SmokeCall, smoke_test
+from workbench.core.engine.reference import image_origin
+from workbench.core.engine.smoke import SmokeCall, smoke_context, smoke_test
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.sizes.target import default_target
@@ -39,14 +40,17 @@ def add_parser(subparsers) -> None:
     p.add_argument("--import", dest="imports", nargs="+", default=[], metavar="MODULE")
     p.add_argument("--probe", action="store_true", help="hide each package in turn")
     p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to probe")
+    add_run_script_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     """Gather the checks, run them in one container, print verdicts."""
-    calls, imports, probe = _inputs(args)
+    calls, imports, probe, scripts, version = _inputs(args)
     client = connect()
+    base, labelled = image_origin(client, args.image)
+    progress = lambda line: print(f"smoke: {line}", file=sys.stderr)  # noqa: E731
     report = smoke_test(
         client,
         args.image,
@@ -54,7 +58,9 @@ def run(args) -> int:
         calls,
         imports,
         probe=probe if args.probe else (),
-        progress=lambda line: print(f"smoke: {line}", file=sys.stderr),
+        scripts=scripts if args.run_script else (),
+        **smoke_context(client, base, labelled or version, progress),
+        progress=progress,
     )
     if report.error:
         raise WorkbenchError(f"{args.image}: {report.error}", exit_code=1)
@@ -64,13 +70,16 @@ def run(args) -> int:
     return 0 if report.passed else EXIT_SMOKE_FAILED
 
 
-def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str]]:
+def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str], list[str], str]:
+    """Calls, imports, packages to probe, scripts, azure-cli version."""
     if args.recipe:
         plan = Project.open(args.recipe).build_plan()
         probe = args.package or list(plan.probe_packages)
-        return list(plan.calls), [*plan.imports, *args.imports], probe
+        imports = [*plan.imports, *args.imports]
+        return list(plan.calls), imports, probe, list(plan.scripts), plan.azure_cli or ""
     target = default_target()  # sizes do not matter here: the embedded snapshot
     project = Project.for_scripts(args.script, target=target, azure_cli=args.azure_cli)
     if project.analysis is not None and project.analysis.errors:
         raise WorkbenchError(project.analysis.errors[0])
-    return list(project.smoke_calls()), list(args.imports), list(args.package)
+    calls = list(project.smoke_calls())
+    return calls, list(args.imports), list(args.package), list(args.script), args.azure_cli

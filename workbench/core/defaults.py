@@ -6,3 +6,4 @@ CLI, CORE = "azure-cli", "azure-cli-core"  # always installed (azure-cli with --
 PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
 NO_COMPILE = "no-compile"  # the trim that installs without .pyc (``compile`` in the faces)
+VENV = "/opt/az"  # where venv and multistage installs put azure-cli (and reference images)

@@ -116,7 +116,8 @@ class Project:
         refresh: bool = False,
         progress: Progress | None = None,
     ) -> Project:
-        analysis = _analyse(scripts, azure_cli)
+        observed = tuple(recipe.observed_paths) if recipe is not None else ()
+        analysis = _analyse(scripts, azure_cli, observed)
         model = _size_model(target, azure_cli, packages, offline, refresh, progress)
         return cls(name, recipe, scripts, azure_cli, analysis, model, offline)
 
@@ -125,10 +126,12 @@ class Project:
         the edit leaves them valid (same scripts, version, target and packages known)."""
         scripts = tuple(recipe.root / s for s in recipe.scripts)
         same_scripts = [p.resolve() for p in scripts] == [p.resolve() for p in self.scripts]
-        if same_scripts and recipe.azure_cli == self.azure_cli:
+        observed = tuple(recipe.observed_paths)
+        same_observed = observed == (tuple(self.recipe.observed_paths) if self.recipe else ())
+        if same_scripts and same_observed and recipe.azure_cli == self.azure_cli:
             analysis = self.analysis
         else:
-            analysis = _analyse(scripts, recipe.azure_cli)
+            analysis = _analyse(scripts, recipe.azure_cli, observed)
         model = self.model
         names = [p.name for p in recipe.packages]
         target = recipe.target_of()
@@ -152,7 +155,8 @@ class Project:
         """This project with other scripts (analysed anew; the size model is kept: what the
         analysis adds is part of azure-cli's closure)."""
         paths = tuple(Path(s) for s in scripts)
-        return replace(self, scripts=paths, analysis=_analyse(paths, self.azure_cli))
+        observed = tuple(self.recipe.observed_paths) if self.recipe else ()
+        return replace(self, scripts=paths, analysis=_analyse(paths, self.azure_cli, observed))
 
     # ---- answers ----------------------------------------------------------------------
     @cached_property
@@ -255,6 +259,8 @@ class Project:
             recipe_digest=recipe.digest(),
             packages=dict(resolution.versions),
             settings=self.settings(),
+            scripts=tuple(str(s) for s in self.scripts),
+            azure_cli=self.azure_cli,
         )
 
     def settings(self) -> dict[str, str]:
@@ -289,9 +295,14 @@ class Project:
         return self.recipe
 
 
-def _analyse(scripts: tuple[Path, ...], azure_cli: str) -> ScriptAnalysis | None:
-    """The scripts' analysis (None without scripts); an unknown version is in its errors."""
-    return analyze([str(s) for s in scripts], azure_cli) if scripts else None
+def _analyse(
+    scripts: tuple[Path, ...], azure_cli: str, observed: tuple[str, ...] = ()
+) -> ScriptAnalysis | None:
+    """The scripts' analysis (None without scripts), with the paths a traced run observed;
+    an unknown version is in its errors."""
+    if not scripts:
+        return None
+    return analyze([str(s) for s in scripts], azure_cli, observed=observed)
 
 
 def _size_model(

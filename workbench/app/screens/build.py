@@ -233,6 +233,9 @@ class BuildScreen(WorkbenchScreen):
                 self._notice(
                     f"Smoke test failed{': ' + smoke.error if smoke.error else ''}", "error"
                 )
+        if outcome.smoke is not None and outcome.smoke.probe and self.app.session is not None:
+            image = outcome.result.image_id if outcome.result else "the image"
+            self.app.session.note_probe(outcome.smoke.probe, image)
         self.query_one(BuildResultPanel).show_outcome(outcome, self._mode)
         self.query_one(Log).scroll_end(animate=False)
         self.app.build_finished.publish(outcome)

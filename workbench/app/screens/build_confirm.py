@@ -38,6 +38,11 @@ class BuildConfirmModal(ModalScreen[BuildRequest | None]):
                 False,
                 id="probe",
             )
+            yield Checkbox(
+                "Run the scripts in the image against the fake Azure, traced",
+                False,
+                id="run-script",
+            )
             with Horizontal(id="buttons"):
                 yield Button("Build", id="build", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -58,6 +63,7 @@ class BuildConfirmModal(ModalScreen[BuildRequest | None]):
                 tag or None,
                 self.query_one("#smoke", Checkbox).value,
                 self.query_one("#probe", Checkbox).value,
+                self.query_one("#run-script", Checkbox).value,
             )
         )
 

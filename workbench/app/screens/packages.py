@@ -20,6 +20,13 @@ from workbench.app.widgets.trims import TrimToggle
 from workbench.core.defaults import NO_COMPILE
 from workbench.core.units import fmt_bytes
 
+# the trims row, wrapped: azure-cli and SDK code; other packages' files; small things
+TRIM_ROWS = (
+    PATH_TRIMS[:5],
+    ("prune-pygments", "strip-binaries", "drop-pip", "drop-records", "sourceless"),
+    ("drop-tests", "drop-stubs", "drop-docs"),
+)
+
 
 class Toggle(Static):
     """A one-line header item that runs a screen action when clicked."""
@@ -44,6 +51,7 @@ class PackagesScreen(WorkbenchScreen):
         Binding("c", "compile", ".pyc", id="toggle-pyc"),
         Binding("o", "sort", "Sort", id="cycle-sort"),
         Binding("t", "focus_trims", "Trims", id="focus-trims"),
+        Binding("d", "drop_dead_weight", "Drop dead weight", id="drop-dead-weight"),
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -54,10 +62,12 @@ class PackagesScreen(WorkbenchScreen):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
-        with Horizontal(id="trims"):
-            yield Static(_labelled("Trims", "(t)"), id="trims-label")
-            for name in PATH_TRIMS:
-                yield TrimToggle(name)
+        for row, names in enumerate(TRIM_ROWS):
+            with Horizontal(id="trims" if row == 0 else f"trims-{row + 1}", classes="trims"):
+                label = _labelled("Trims", "(t)") if row == 0 else " " * len("Trims (t)")
+                yield Static(label, id="trims-label" if row == 0 else None)
+                for name in names:
+                    yield TrimToggle(name)
         yield Static(id="trim-note")
         yield Static(id="totals")
         yield Input(placeholder="/ filter packages by name", id="filter", compact=True)
@@ -123,10 +133,14 @@ class PackagesScreen(WorkbenchScreen):
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
+        dead = sum(session.dead_weight.get(n, 0) for n in session.checked)
         self.query_one("#totals", Static).update(
             Content.assemble(
                 (f"Total {fmt_bytes(session.total_bytes(estimate))}", "bold"),
                 _seed_note(session),
+                (f" · probe: {fmt_bytes(dead)} dead weight (d drops it)", "$warning")
+                if dead
+                else "",
                 f" · {len(estimate.packages)} distributions · {len(session.checked)} requested: ",
                 (f"{script} [x] script", "$success"),
                 ", ",
@@ -190,6 +204,27 @@ class PackagesScreen(WorkbenchScreen):
             return
         session.toggle_trim(name)
         self.refresh_numbers()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "drop_dead_weight":  # offered once a probe proved packages unneeded
+            session = self.app.session
+            return bool(session and session.dead_weight) or None
+        return True
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.refresh_bindings()
+
+    def action_drop_dead_weight(self) -> None:
+        session = self.app.session
+        names, saved = session.drop_dead_weight()
+        self.refresh_bindings()
+        if names:
+            self.notify(
+                f"unchecked {', '.join(names)}: −{fmt_bytes(saved)}; the recipe records why",
+                title="Dead weight dropped",
+            )
+            self.refresh_numbers()
 
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()

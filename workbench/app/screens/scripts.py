@@ -88,6 +88,7 @@ class ScriptsScreen(WorkbenchScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Analysing the scripts…", id="scripts-status")
+        yield Static(id="scripts-verdict")
         notice = Notice(id="notice")
         notice.display = False
         yield notice
@@ -189,6 +190,12 @@ class ScriptsScreen(WorkbenchScreen):
                 "   a: add a script",
             )
         )
+        hiding = bool(analysis.hiding)
+        self.query_one("#scripts-verdict", Static).update(
+            Content.assemble(
+                ("⚠ " if hiding else "✓ "), (analysis.verdict, "$warning" if hiding else "$success")
+            )
+        )
         notice = self.query_one(Notice)
         if analysis.errors:
             notice.show(" · ".join(analysis.errors), kind="error")
@@ -196,11 +203,13 @@ class ScriptsScreen(WorkbenchScreen):
             notice.display = False
 
     def _script_label(self, path: str) -> Content:
-        calls = sum(1 for c in self._analysis.commands if c.file == path)
-        readable = path in self._analysis.files
+        summary = next((s for s in self._analysis.scripts() if s.file == path), None)
+        if summary is None:
+            return Content.assemble(Path(path).name, ("  unreadable", "$error"))
         return Content.assemble(
             Path(path).name,
-            (f"  {calls} call(s)", "$text-muted") if readable else ("  unreadable", "$error"),
+            (f"  {summary.resolved} call(s) resolved", "$text-muted"),
+            (f", {summary.hiding} may hide calls", "$warning") if summary.hiding else "",
         )
 
     def _show_text(self) -> None:

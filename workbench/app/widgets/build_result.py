@@ -1,6 +1,7 @@
 """After a build: image, sizes, estimate vs actual, the expected rebuild time of each install
-mode, the steps with the ones the engine took from its cache, the smoke-test table, the
-necessity probe's table with its dead weight, or the failed step's last log lines."""
+mode, the steps with the ones the engine took from its cache, the smoke-test table (per command
+path its help, no-login and run tiers; the other checks; the traced script runs), the necessity
+probe's table with its dead weight, or the failed step's last log lines."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
+from workbench.core.engine.smoke import TIERS
 from workbench.core.units import fmt_bytes
 
 if TYPE_CHECKING:
@@ -24,6 +26,72 @@ def verdict(ok: bool | None) -> Content:
     if ok is None:
         return Content("-")
     return Content.styled("pass", "$success") if ok else Content.styled("FAIL", "bold $error")
+
+
+def tier_cell(ok: bool | None, counted: bool = True) -> Content:
+    """A tier's verdict; ``both`` when it failed the same way on the full install."""
+    if ok is False and not counted:
+        return Content.styled("both", "$text-muted")
+    return verdict(ok)
+
+
+def smoke_rows(smoke) -> list[tuple]:
+    """Rows (check, verdict, help, no login, run, detail): one per command path, one per
+    other check, one per traced script run and one per thing it found."""
+    rows: list[tuple] = []
+    for command in smoke.commands:
+        cells = [tier_cell(command.tiers.get(t, {}).get("ok"), not command.ok) for t in TIERS]
+        rows.append((f"az {command.path}", verdict(command.ok), *cells, command.detail))
+    for check in smoke.checks:
+        if check.kind in ("import", "certifi"):
+            blank = Content("")
+            rows.append(
+                (
+                    f"{check.kind} {check.target}",
+                    verdict(check.ok),
+                    blank,
+                    blank,
+                    blank,
+                    check.detail,
+                )
+            )
+    for run in smoke.run_script:
+        seen = ", ".join(f"{p or 'az'} x{n}" for p, n in run.seen) or "no az calls"
+        blank = Content("")
+        rows.append(
+            (
+                f"script {run.script}",
+                verdict(run.passed),
+                blank,
+                blank,
+                blank,
+                f"exit {run.exit_code}; seen: {seen}",
+            )
+        )
+        for path in run.missed_by_analysis:
+            rows.append(
+                (
+                    f"  az {path}",
+                    verdict(False),
+                    blank,
+                    blank,
+                    blank,
+                    "missed by the analysis: seen only at run time",
+                )
+            )
+        for failure in run.failures:
+            where = f" (line {failure.line})" if failure.line else ""
+            rows.append(
+                (
+                    f"  az {failure.path}{where}",
+                    tier_cell(False, not failure.excused),
+                    blank,
+                    blank,
+                    blank,
+                    failure.detail,
+                )
+            )
+    return rows
 
 
 def needed_cell(needed: bool | None) -> Content:
@@ -83,7 +151,9 @@ class BuildResultPanel(Vertical):
     def on_mount(self) -> None:
         steps = self.query_one("#steps-table", DataTable)
         steps.add_columns("step", "cache", "time", "instruction")
-        self.query_one("#smoke-table", DataTable).add_columns("check", "verdict", "detail", "time")
+        self.query_one("#smoke-table", DataTable).add_columns(
+            "check", "verdict", "help", "no login", "run", "detail"
+        )
         probe = self.query_one("#probe-table", DataTable)
         probe.add_column("package")
         probe.add_column("needed", width=len("not installed"))
@@ -125,15 +195,10 @@ class BuildResultPanel(Vertical):
                     "-" if seconds is None else f"{seconds:.1f} s",
                     " ".join(text.split())[:90],
                 )
-        if outcome.smoke is not None and outcome.smoke.checks:
+        if outcome.smoke is not None and (outcome.smoke.checks or outcome.smoke.run_script):
             table.display = True
-            for check in outcome.smoke.checks:
-                table.add_row(
-                    f"{check.kind} {check.target}",
-                    verdict(check.ok),
-                    check.detail,
-                    f"{check.seconds:.2f} s",
-                )
+            for row in smoke_rows(outcome.smoke):
+                table.add_row(*row)
         if outcome.smoke is not None and outcome.smoke.probe:
             probe.display = True
             for result in outcome.smoke.probe:
@@ -201,4 +266,8 @@ class BuildResultPanel(Vertical):
             parts.append(f"; {smoke.error}")
         if smoke.startup_median_s is not None:
             parts.append(f"   az --version {smoke.startup_median_s:.2f} s (median)")
+        if smoke.run_script:
+            parts.append("   scripts run: branches the run did not take are not covered")
+        if smoke.escapes:
+            parts.append((f"   {len(smoke.escapes)} attempt(s) to leave the container", "$warning"))
         return Content.assemble(*parts)

@@ -24,7 +24,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
 from workbench.core.knowledge.model import EMBEDDED_VERSION, Knowledge, load_knowledge
-from workbench.core.scan.scanner import AzCall, scan_file
+from workbench.core.scan.model import ExternalCommand
+from workbench.core.scan.scanner import AzCall, scan_files
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,25 @@ class Spot:
     path_unknown: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "text": self.text, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "text": self.text,
+            "reason": self.reason,
+            "may_hide_calls": self.path_unknown,
+        }
+
+
+@dataclass(frozen=True)
+class ScriptSummary:
+    """How sure the analysis is about one script: calls resolved, spots that may hide calls."""
+
+    file: str
+    resolved: int
+    hiding: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "calls_resolved": self.resolved, "spots_may_hide": self.hiding}
 
 
 @dataclass(frozen=True)
@@ -97,11 +116,38 @@ class ScriptAnalysis:
     files: tuple[str, ...]  # scripts that were read
     knowledge_loaded: bool
     load_plan: LoadPlan | None = None
+    external_commands: tuple[ExternalCommand, ...] = ()  # other programs the scripts run
 
     @property
     def analysed(self) -> bool:
         """Whether anything could be analysed (a script read and the version known)."""
         return bool(self.files) and self.knowledge_loaded
+
+    @property
+    def hiding(self) -> tuple[Spot, ...]:
+        """Spots that may hide az calls (their command path is not known at all)."""
+        return tuple(s for s in self.unresolved if s.path_unknown)
+
+    @property
+    def verdict(self) -> str:
+        """One line: every az call resolved, or how many spots may hide calls."""
+        if not self.hiding:
+            return "every az call resolved"
+        n = len(self.hiding)
+        return (
+            f"{n} spot{'s' if n > 1 else ''} may hide az calls: "
+            "trims that depend on the analysis are off"
+        )
+
+    def scripts(self) -> tuple[ScriptSummary, ...]:
+        """Per script read: calls resolved and spots that may hide calls."""
+        resolved = {f: 0 for f in self.files}
+        hiding = {f: 0 for f in self.files}
+        for command in self.commands:
+            resolved[command.file] = resolved.get(command.file, 0) + 1
+        for spot in self.hiding:
+            hiding[spot.file] = hiding.get(spot.file, 0) + 1
+        return tuple(ScriptSummary(f, resolved[f], hiding.get(f, 0)) for f in resolved)
 
     def package_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.packages)
@@ -114,6 +160,9 @@ class ScriptAnalysis:
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "scripts": [s.to_json() for s in self.scripts()],
+            "verdict": self.verdict,
+            "external_commands": [e.to_dict() for e in self.external_commands],
         }
 
 
@@ -237,25 +286,33 @@ def _derive(knowledge: Knowledge, commands: list[Command]):
     return modules.result(chains), packages.result(order), plan
 
 
+OBSERVED = "observed at run time"
+
+
 def analyze(
     paths: Iterable[str | Path],
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    search_dirs: Iterable[str | Path] = (),
+    observed: Iterable[str] = (),
 ) -> ScriptAnalysis:
-    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring)."""
+    """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring).
+    ``observed``: command paths a traced run saw (the recipe's ``observed_paths``), counted as
+    commands whose file is ``OBSERVED``."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
     files: list[str] = []
-    for path in paths:
-        try:
-            result = scan_file(path)
-        except WorkbenchError as exc:
-            errors.append(str(exc))
+    external: list[ExternalCommand] = []
+    paths = list(paths)
+    for path, result in zip(paths, scan_files(paths, search_dirs), strict=True):
+        if isinstance(result, WorkbenchError):
+            errors.append(str(result))
             continue
         files.append(str(path))
         calls.extend(result.calls)
+        external.extend(e for e in result.external if e not in external)
         spots.extend(
             Spot(u.file, u.line, u.text, u.reason, path_unknown=True) for u in result.unresolved
         )
@@ -265,6 +322,7 @@ def analyze(
         except WorkbenchError as exc:
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
+    commands += [Command(tuple(p.split()), OBSERVED, 0, tuple(p.split())) for p in observed]
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
     plan = None
@@ -281,4 +339,5 @@ def analyze(
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
         load_plan=plan,
+        external_commands=tuple(external),
     )

@@ -1,5 +1,6 @@
-"""The engine side: builds streamed from the Docker SDK, the pipeline (build, report, smoke,
-history), smoke tests run inside the image, the image report and the history. ``payloads/``
+"""The engine side: builds streamed from the Docker SDK (steps from the build cache included),
+the pipeline (build, report, smoke, history), smoke tests run inside the image, the image report,
+the history and the expected rebuild time of each install mode. ``payloads/``
 holds the code that runs inside containers (standard library only)."""
 
 from workbench.core.exports import lazy_exports
@@ -8,11 +9,13 @@ __all__ = [
     "BuildOutcome",
     "BuildPlan",
     "ImageReport",
+    "RebuildEstimate",
     "SmokeCall",
     "SmokeReport",
     "append_record",
     "build_image",
     "connect",
+    "estimate_rebuilds",
     "image_report",
     "last_image",
     "load_history",
@@ -27,5 +30,6 @@ __getattr__ = lazy_exports(
         "smoke": ("SmokeCall", "SmokeReport", "smoke_test"),
         "history": ("append_record", "load_history", "last_image"),
         "image_report": ("ImageReport", "image_report"),
+        "rebuild": ("RebuildEstimate", "estimate_rebuilds"),
     },
 )

@@ -1,18 +1,36 @@
-"""Run the in-container driver (``smoke_driver.py``) in one throw-away, offline container."""
+"""Run the in-container driver (``smoke_driver.py``) in one throw-away container with no
+network: the payloads, the spec and the run's files are copied in before it starts (nothing
+is mounted from the host, nothing is added to the image)."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-from collections.abc import Callable
+import tarfile
+from collections.abc import Callable, Mapping
 from importlib import resources
 
 from workbench.core.errors import WorkbenchError
 
+RUN_DIR = "/tmp/workbench-run"
+PAYLOADS = ("smoke_driver.py", "fakeazure.py", "fakedata.py")
 
-def driver_source() -> str:
-    """The driver script's text, passed to the image's ``python3 -c``."""
-    return resources.files("workbench.core.engine.payloads").joinpath("smoke_driver.py").read_text()
+
+def payload_files() -> dict[str, bytes]:
+    """The in-container code (standard library only), by file name."""
+    root = resources.files("workbench.core.engine.payloads")
+    return {name: root.joinpath(name).read_bytes() for name in PAYLOADS}
+
+
+def _archive(files: Mapping[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{RUN_DIR.lstrip('/')}/{name}")
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def run_driver(
@@ -20,10 +38,14 @@ def run_driver(
     image: str,
     spec: dict,
     *,
+    files: Mapping[str, bytes] | None = None,
+    extra_hosts: Mapping[str, str] | None = None,
     timeout: float = 1800,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
-    """Run the driver with ``spec`` inside ``image`` (no network) and return its JSON result.
+    """Run the driver with ``spec`` inside ``image`` (``--network none``; ``extra_hosts``
+    mapped in ``/etc/hosts``) and return its JSON result. ``files`` (name -> bytes) land in
+    ``RUN_DIR`` beside the driver.
 
     ``progress`` gets each line the driver logs on stderr while it runs. Raises
     WorkbenchError (exit 1) when the image cannot run it.
@@ -34,16 +56,23 @@ def run_driver(
         client.images.get(image)  # run() would try to pull it instead
     except docker.errors.ImageNotFound:
         raise WorkbenchError(f"image {image} is not on the engine; build it first") from None
+    content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
+    container = None
     try:
-        container = client.containers.run(
+        container = client.containers.create(
             image,
-            entrypoint=["python3", "-c"],
-            command=[driver_source(), json.dumps(spec)],
-            network_disabled=True,
-            detach=True,
+            entrypoint=["python3", f"{RUN_DIR}/smoke_driver.py"],
+            command=[f"{RUN_DIR}/spec.json"],
+            network_mode="none",
+            extra_hosts=dict(extra_hosts or {}),
             user="0",
         )
+        container.put_archive("/", _archive(content))
+        container.start()
     except docker.errors.APIError as exc:
+        if container is not None:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
         raise WorkbenchError(
             f"cannot start a container from {image}: {exc.explanation}", exit_code=1
         ) from None

@@ -21,7 +21,7 @@ from workbench.core.engine.build import (
 )
 from workbench.core.engine.history import append_record, new_record
 from workbench.core.engine.image_report import ImageReport, image_report
-from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_test
+from workbench.core.engine.smoke import SmokeCall, SmokeReport, smoke_context, smoke_test
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
 
@@ -59,6 +59,8 @@ class BuildPlan:
     settings: Mapping[str, str] = field(default_factory=dict)  # base image, python, mode, trims
     buildargs: Mapping[str, str] = field(default_factory=dict)
     network_mode: str | None = None
+    scripts: tuple[str, ...] = ()
+    azure_cli: str | None = None
 
 
 @dataclass
@@ -104,14 +106,16 @@ def run_plan(
     tag: str | None = None,
     smoke: bool = False,
     probe: bool = False,
+    run_script: bool = False,
     cancel: threading.Event | None = None,
     on_event: Callable[[BuildEvent], None] | None = None,
     on_progress: Callable[[str], None] | None = None,
     client=None,
 ) -> BuildOutcome:
-    """Build ``plan``, report on the image, optionally smoke-test (and probe) it, and append
-    the record to ``recipe``'s history. Never raises for engine/build failures: they are in
-    the outcome (``failure``, ``exit_code``) and in the history."""
+    """Build ``plan``, report on the image, optionally smoke-test (and probe) it, with
+    ``run_script`` run its scripts traced, and append the record to ``recipe``'s history.
+    Never raises for engine/build failures: they are in the outcome (``failure``,
+    ``exit_code``) and in the history."""
     started = time.monotonic()
     outcome = BuildOutcome()
     durations: dict[str, float] = {}
@@ -140,7 +144,7 @@ def run_plan(
                 client, outcome.result.image_id, base, estimate_bytes=plan.estimate_bytes
             )
             durations["report_s"] = round(time.monotonic() - mark, 3)
-        if outcome.result and (smoke or probe):
+        if outcome.result and (smoke or probe or run_script):
             mark = time.monotonic()
             outcome.smoke = smoke_test(
                 client,
@@ -149,6 +153,8 @@ def run_plan(
                 plan.calls,
                 plan.imports,
                 probe=plan.probe_packages if probe else (),
+                scripts=plan.scripts if run_script else (),
+                **smoke_context(client, base, plan.azure_cli, on_progress),
                 progress=on_progress,
             )
             durations["smoke_s"] = round(time.monotonic() - mark, 3)

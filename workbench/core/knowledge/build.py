@@ -14,6 +14,8 @@ from typing import Any
 
 from workbench.core.knowledge.baseline import baseline_entries
 from workbench.core.knowledge.commands import CommandTree, needs_full_parse, scan_module_source
+from workbench.core.knowledge.connector import CONFIG as CONNECTOR_CONFIG
+from workbench.core.knowledge.connector import connector_commands
 from workbench.core.knowledge.dists import DistIndex
 from workbench.core.knowledge.profile import SHARED_PY, parse_profile
 from workbench.core.knowledge.refs import Ref, collect_refs
@@ -136,6 +138,18 @@ def _index(core: WheelReader, tree: CommandTree) -> tuple[dict[str, list[str]], 
     return tree.top_level_index(), "scanned"
 
 
+def _expand_computed(cli: WheelReader, tree: CommandTree, index: dict[str, list[str]]) -> None:
+    """Templates and computed names filled in; every prefix of a command made a group."""
+    computed = None
+    if cli.has(MODULES_PREFIX + CONNECTOR_CONFIG):
+        sources = {top for top, mods in index.items() if "serviceconnector" in mods}
+        computed = connector_commands(cli.read_text(MODULES_PREFIX + CONNECTOR_CONFIG), sources)
+    tree.expand_templates(index, {"serviceconnector": computed[0]} if computed else {})
+    if computed is not None:
+        tree.replace_computed("serviceconnector", computed[1])
+    tree.add_implied_groups()
+
+
 def _prefix_dists(dists: DistIndex, profile: dict[str, Any], *tables: dict) -> dict[str, str]:
     """SDK import prefix -> the distribution that ships it (profile and version tables)."""
     prefixes = {e["import_prefix"] for e in profile["resource_types"].values()}
@@ -167,7 +181,7 @@ def build_knowledge(
         tree = CommandTree()
         refs, files, texts = _scan_cli(cli, tree)
         index, index_source = _index(core, tree)
-        tree.expand_templates(index)
+        _expand_computed(cli, tree, index)
         core_refs = []
         for member, text in core.sources(CORE_PREFIX):
             core_refs.extend(collect_refs(ast.parse(text), member))

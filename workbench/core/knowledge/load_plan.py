@@ -35,14 +35,27 @@ class LoadPlan:
 
     ``modules``: module -> the module whose code first brought it in (None: the command index
     loads it). ``dists``: distribution -> [(module whose code needs it, evidence)].
+    ``aaz_names``: module -> group path -> what code imports from the group's own files
+    (class names, "_create" for a file imported by name, "*" for a star import).
     ``aaz_groups``: module -> group paths under ``aaz/latest`` ("disk": the whole group;
     "vmss/": only the group's own files) and the used command paths ("disk list": the
-    narrowest group the command runs in); see ``trims.rules.rule_prune_aaz``.
+    narrowest group the command runs in); see ``trims.rules.rule_prune_aaz``. ``files``: the
+    files reached (relative to ``command_modules``: "vm/_params.py").
     """
 
     modules: dict[str, str | None] = field(default_factory=dict)
     dists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     aaz_groups: dict[str, set[str]] = field(default_factory=dict)
+    aaz_names: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+
+    def module_files(self) -> dict[str, frozenset[str]]:
+        """Per kept module, the reached files relative to the module's folder."""
+        out: dict[str, set[str]] = {m: set() for m in self.modules}
+        for path in self.files:
+            module, _, rest = path.partition("/")
+            out.setdefault(module, set()).add(rest)
+        return {m: frozenset(f) for m, f in sorted(out.items())}
 
     def need_module(self, module: str, importer: str | None) -> None:
         if module != importer:
@@ -62,9 +75,11 @@ def _split_alias(entry: str) -> tuple[str, str]:
 class _Walker:
     def __init__(self, knowledge: Knowledge, paths: Iterable[tuple[str, ...]]) -> None:
         self.files: dict[str, dict[str, Any]] = knowledge.data["files"]
-        self.used = [tuple(p) for p in paths if p]
+        self.used = list(dict.fromkeys(tuple(p) for p in paths if p))
+        self._used_set = set(self.used)
+        self._used_prefixes = {p[:n] for p in self.used for n in range(len(p) + 1)}
         self.plan = LoadPlan()
-        self.reached: set[str] = set()
+        self.reached: set[str] = self.plan.files
         self.active: set[tuple[str, str]] = set()
         self.loaders: set[str] = set()
         self.source_module: str | None = None
@@ -92,16 +107,19 @@ class _Walker:
         if "." in module:
             return False  # AAZ code below a sub-package (monitor/_legacy): prune-aaz skips it
         words = rest.strip(".").split(".") if rest.strip(".") else []
+        file = None
         while words and words[-1].startswith("_"):
-            words.pop()  # a file of the group (from .aaz.latest.x._create import ...)
+            file = words.pop()  # a file of the group (from .aaz.latest.x._create import ...)
         group = "/".join(words)
         kept = self.plan.aaz_groups.setdefault(module, set())
+        imported = self.plan.aaz_names.setdefault(module, {})
         for entry in names or ["*"]:
             name = _split_alias(entry)[0]
             if name[:1].islower() and not name.startswith("_"):
                 kept.add(f"{group}/{name}".strip("/"))  # a sub-group package: all of it
             else:
                 kept.add(f"{group}/" if group else "")  # classes: the group's own files
+                imported.setdefault(group, set()).add(file or name)
         self.plan.need_module(module, self.source_module)
         return True
 
@@ -198,13 +216,12 @@ class _Walker:
 
     # load-time blocks ----------------------------------------------------------------------
     def _in_scope(self, scope: str) -> bool:
-        words = tuple(scope.split())
-        return any(p[: len(words)] == words for p in self.used)
+        return tuple(scope.split()) in self._used_prefixes
 
     def _used(self, command: str) -> bool:
         """A registered command a used path is (or, for a path cut short, lies under)."""
         words = tuple(command.split())
-        return any(words[: len(p)] == p for p in self.used)
+        return any(words[:n] in self._used_set for n in range(1, len(words) + 1))
 
     def names_run(self, path: str, entry: dict[str, Any], unit: str) -> set[str]:
         if "blocks" not in entry or path.split("/", 1)[0] not in self.loaders:

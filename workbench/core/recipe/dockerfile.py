@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from workbench.core.defaults import VENV
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import same_file, write_atomic
 from workbench.core.recipe import fields
@@ -47,7 +48,6 @@ from workbench.core.trims.registry import (
     trim_script,
 )
 
-VENV = "/opt/az"
 AZCOPY_DIR = "/opt/azcopy"
 SCRIPTS_DIR = "/scripts"
 STAGING = "/tmp/workbench"  # where COPYed build inputs live inside the build
@@ -63,7 +63,7 @@ _BUILD_DEPS = {
 _AZCOPY_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 CLI = "azure-cli"
 _INDENT = "    "
-_INDEX_ARGS = ("PIP_INDEX_URL", "UV_DEFAULT_INDEX")  # pip and uv read these from the environment
+_INDEX_ARG = "PIP_INDEX_URL"  # pip reads it from the environment
 
 
 @dataclass(frozen=True)
@@ -88,20 +88,22 @@ class Resolution:
     def from_json(cls, data: Mapping) -> Resolution:
         """From ``{"versions": {...}, "no_wheel": [...], "lock": "...", "core": [...]}``;
         WorkbenchError (one line) for data of another shape."""
-        get = data.get if isinstance(data, Mapping) else lambda key, default=None: None
-        versions, lock = get("versions", {}), get("lock")
-        no_wheel, core = get("no_wheel", []), get("core", [])
+        versions = data.get("versions", {}) if isinstance(data, Mapping) else None
+        no_wheel = data.get("no_wheel", []) if isinstance(data, Mapping) else None
+        lock = data.get("lock") if isinstance(data, Mapping) else None
+        core = data.get("core", []) if isinstance(data, Mapping) else None
         if not (
             isinstance(versions, Mapping)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items())
-            and all(
-                isinstance(x, list) and all(isinstance(n, str) for n in x) for x in (no_wheel, core)
-            )
+            and isinstance(no_wheel, list)
+            and all(isinstance(n, str) for n in no_wheel)
             and (lock is None or isinstance(lock, str))
+            and isinstance(core, list)
+            and all(isinstance(n, str) for n in core)
         ):
             raise WorkbenchError(
                 'a resolution is {"versions": {name: version}, "no_wheel": [name], '
-                '"core": [name], "lock": text}'
+                '"lock": text, "core": [name]}'
             )
         return cls(dict(versions), frozenset(no_wheel), lock, frozenset(core))
 
@@ -218,8 +220,7 @@ class _Renderer:
         else:
             lines += self._single_stage()
         lines += self._tail()
-        index = self.r.pip.index_url
-        args = dict.fromkeys(_INDEX_ARGS, index) if self.secret_index and index else {}
+        args = {_INDEX_ARG: self.r.pip.index_url} if self.secret_index else {}
         return BuildContext("\n".join(lines) + "\n", self.files, args)
 
     def _stage(self, name: str, content: bytes | Path) -> str:
@@ -299,12 +300,11 @@ class _Renderer:
         if self.secret_index:
             lines += [
                 *_comment(
-                    "The index URL carries credentials: build args of this stage only (docker "
-                    f"build --build-arg {_INDEX_ARGS[0]}=... --build-arg {_INDEX_ARGS[1]}=...); "
-                    "pip and uv read them from the environment, and the final stage never "
-                    "sees them."
+                    f"The index URL carries credentials: a build arg of this stage only "
+                    f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
+                    "environment, and the final stage never sees it."
                 ),
-                *(f"ARG {name}" for name in _INDEX_ARGS),
+                f"ARG {_INDEX_ARG}",
                 "",
             ]
         lines += self._copy_staged(self._ca_input())
@@ -395,6 +395,15 @@ class _Renderer:
             notes.append(
                 "--break-system-packages: the distro marks its Python externally managed "
                 "(PEP 668); this image is single-purpose, so installing into it is intended."
+            )
+        if "strip-binaries" in self.trims:
+            notes.append(
+                "binutils (for strip-binaries) "
+                + (
+                    "stays in the builder stage."
+                    if self.builder
+                    else "only when the base lacks strip, and removed again in this RUN."
+                )
             )
         if self.r.mode == "system" and self.trims:
             notes.append(
@@ -544,10 +553,10 @@ class _Renderer:
     def _build_dep_steps(self, update: bool) -> list[str]:
         deps = self._build_deps()
         if deps and self.family == "apk":
-            return [f"apk add --no-cache --virtual=.build-deps {' '.join(deps)}"]
+            return [f"apk add --no-cache --virtual=.build-deps {_words(deps)}"]
         if deps:
             return ["apt-get update"] * update + [
-                f"apt-get install -y --no-install-recommends {' '.join(deps)}"
+                f"apt-get install -y --no-install-recommends {_words(deps)}"
             ]
         return []
 
@@ -564,21 +573,23 @@ class _Renderer:
         else:
             steps += [
                 f"{pip} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}",
-                _continued(pip, [_arg(spec) for spec in self._specs().values()]),
+                _continued(pip, [_arg(s) for s in self._specs().values()]),
             ]
         if self.trims:
             before = f" --before {STAGING}/before.txt" if self.r.mode == "system" else ""
-            steps.append(f"{self.python} -B {STAGING}/trim.py{before}")
+            add_strip, del_strip = self._strip_tool_steps(final=True)
+            steps += [*add_strip, f"{self.python} -B {STAGING}/trim.py{before}", *del_strip]
         deps = self._build_deps()
         if deps and self.family == "apk":
             steps.append("apk del --purge .build-deps")
         elif deps:
-            steps.append(f"apt-get purge -y --auto-remove {' '.join(deps)}")
+            steps.append(f"apt-get purge -y --auto-remove {_words(deps)}")
         return steps
 
     def _tool_steps(self) -> list[str]:
         """A builder's first layer: build deps, the venv, uv."""
         steps = self._build_dep_steps(update=True)
+        steps += self._strip_tool_steps(final=False)[0]
         if self.r.mode != "system":
             steps.append(f"python3 -m venv {VENV}")
         if self.uv:  # the venv's own pip puts uv beside it, in a folder never copied
@@ -592,12 +603,35 @@ class _Renderer:
             core = [f"{install} --no-deps --require-hashes -r {STAGING}/core.lock"]
             has_sdk = bool(self.res.lock_part(core=False))
             return core, [f"{install} --no-deps --require-hashes -r {STAGING}/sdk.lock"] * has_sdk
-        specs = self._specs()
-        core_specs = [_arg(s) for n, s in specs.items() if n in self.res.core]
-        sdk_specs = [_arg(s) for n, s in specs.items() if n not in self.res.core]
+        specs = {n: _arg(s) for n, s in self._specs().items()}
+        core_specs = [s for n, s in specs.items() if n in self.res.core]
+        sdk_specs = [s for n, s in specs.items() if n not in self.res.core]
         core = [f"{install} --no-deps {_arg(f'{CLI}=={self.r.azure_cli}')}"]
         core += [_continued(install, core_specs)] * bool(core_specs)
         return core, [_continued(install, sdk_specs)] * bool(sdk_specs)
+
+    def _strip_tool_steps(self, final: bool) -> tuple[list[str], list[str]]:
+        """binutils for strip-binaries: (steps before the trim, steps after it). A builder
+        installs it with its tools and keeps it there; a single stage adds it only when the
+        base lacks ``strip`` and removes it again in the same RUN."""
+        if "strip-binaries" not in self.trims:
+            return [], []
+        if self.family == "apk":
+            add = "apk add --no-cache --virtual=.strip-deps binutils"
+            drop = "apk del --purge .strip-deps"
+        else:
+            updated = bool(self.res.no_wheel) or (final and bool(self._runtime_packages()))
+            add = "apt-get update && " * (not updated) + (
+                "apt-get install -y --no-install-recommends binutils"
+            )
+            drop = "apt-get purge -y --auto-remove binutils"
+        if not final:
+            return [add], []
+        flag = f"{STAGING}/strip-added"
+        return (
+            [f"{{ command -v strip >/dev/null || {{ {add} && touch {flag}; }}; }}"],
+            [f"{{ [ ! -e {flag} ] || {drop}; }}"],
+        )
 
     def _trim_steps(self) -> list[str]:
         if not self.trims:
@@ -632,7 +666,9 @@ class _Renderer:
         """A ``uv pip install`` command into the venv with the recipe's index and CA."""
         env = f"SSL_CERT_FILE={STAGING}/pip-ca.pem " if self.r.pip.ca_bundle else ""
         opts = [f"--python {VENV}/bin/python", "--no-cache"]
-        if self.r.pip.index_url and not self.secret_index:
+        if self.secret_index:  # the stage's build arg, expanded by the shell (quoted)
+            opts.append(f'--index-url "${_INDEX_ARG}"')
+        elif self.r.pip.index_url:
             opts.append(f"--index-url {_arg(self.r.pip.index_url)}")
         return f"{env}{TOOLS}/bin/uv pip install {' '.join(opts)}"
 
@@ -685,7 +721,8 @@ class _Renderer:
 
     def _cleanup_steps(self, staged: list[str]) -> list[str]:
         steps = []
-        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel):
+        strip = "strip-binaries" in self.trims
+        if self.family == "apt" and (self._runtime_packages() or self.res.no_wheel or strip):
             steps += self._os_cleanup()
         if staged or self.r.azcopy:
             steps.append(f"rm -rf {STAGING}")

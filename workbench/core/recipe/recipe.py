@@ -112,8 +112,10 @@ class Recipe:
     runtime_packages: list[str] = field(default_factory=list)
     target: TargetOverride = field(default_factory=TargetOverride)
     keep: Keep = field(default_factory=Keep)
+    dropped: dict[str, str] = field(default_factory=dict)  # package left out -> why
     azcopy: AzCopy | None = None
     pip: PipSettings = field(default_factory=PipSettings)
+    observed_paths: list[str] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
     _doc: Any = field(default=None, compare=False, repr=False)
     _stamp: Stamp | None = field(default=None, compare=False, repr=False)
@@ -158,9 +160,13 @@ class Recipe:
 
     def digest(self) -> str:
         """sha256 of the recipe's meaning: the OCI label that ties an image to its recipe.
-        The order packages are listed in means nothing, so it does not count."""
+        The order packages are listed in means nothing, so it does not count; nor do the
+        reasons for packages left out (``dropped``: notes, not choices)."""
         data = self.to_data()
+        data.pop("dropped")
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
+        if not data["observed_paths"]:  # recipes from before the field hash as they did
+            del data["observed_paths"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -374,8 +380,10 @@ _TOP = {
     "packages": dict,
     "target": dict,
     "keep": dict,
+    "dropped": dict,
     "azcopy": dict,
     "pip": dict,
+    "observed_paths": list,
 }
 _TABLES = {
     "target": {"python": str, "libc": str, "libc_version": str, "arch": str},
@@ -426,9 +434,17 @@ def _from_data(data: dict, where: str) -> Recipe:
         runtime_packages=_strings(data.get("runtime_packages", []), where, "runtime_packages"),
         target=TargetOverride(**data.get("target", {})),
         keep=Keep(_strings(keep.get("modules", []), where, "keep.modules"), aaz),
+        dropped=_reasons(data.get("dropped", {}), where),
         azcopy=AzCopy(**data["azcopy"]) if "azcopy" in data else None,
         pip=PipSettings(**data.get("pip", {})),
+        observed_paths=_strings(data.get("observed_paths", []), where, "observed_paths"),
     )
+
+
+def _reasons(value: dict, where: str) -> dict[str, str]:
+    if not all(isinstance(v, str) for v in value.values()):
+        raise WorkbenchError(f"{where}: dropped.<package> must be a string saying why")
+    return dict(value)
 
 
 def _package(name: str, value: Any, where: str) -> Package:
@@ -459,8 +475,10 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "target": asdict(recipe.target),
         "packages": packages,
         "keep": asdict(recipe.keep),
+        "dropped": dict(recipe.dropped),
         "azcopy": asdict(recipe.azcopy) if recipe.azcopy else None,
         "pip": asdict(recipe.pip),
+        "observed_paths": recipe.observed_paths,
     }
     return data
 
@@ -515,8 +533,12 @@ def _template() -> tomlkit.TOMLDocument:
 #   runtime_packages  OS packages the scripts need at run time (e.g. bash coreutils jq)
 #   [packages]        name = "exact" | "compatible" | "none" (or {pin = ..., version = ...})
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
+#   [dropped]         packages left out on purpose, and why (e.g. the probe's dead weight)
 #   [azcopy]          version, url (may use {version}, {arch}), sha256
 #   [pip]             index_url, ca_bundle (a CA for builds behind a proxy; not left in the image),
 #                     installer = "uv" (default) | "pip" (the builder stage's installer)
+#   observed_paths    az command paths seen only when the scripts ran (workbench init --trace);
+#                     the analysis and trims count them (branches the run did not take: not
+#                     covered)
 """
     )

@@ -57,15 +57,31 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class ExternalCommand:
+    """A program a script runs that is not az, a bash builtin or one of its functions
+    (``curl``, ``jq``, ``timeout``, also behind ``xargs``/``env``/``sudo`` and in pipelines);
+    ``where`` is ``file:line``."""
+
+    name: str
+    where: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"name": self.name, "where": self.where}
+
+
+@dataclass(frozen=True)
 class ScanResult:
-    """Every call and unresolved spot of one script, in source order."""
+    """Every call, unresolved spot and external command of one script, in source order."""
 
     calls: tuple[AzCall, ...]
     unresolved: tuple[Unresolved, ...]
+    external: tuple[ExternalCommand, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {
             "calls": [c.to_dict() for c in self.calls],
             "unresolved": [u.to_dict() for u in self.unresolved],
+            "external": [e.to_dict() for e in self.external],
         }

@@ -1,34 +1,53 @@
-"""Find every `az` invocation in bash scripts with a real parser (tree-sitter-bash).
+"""Find every `az` invocation in bash scripts with a real parser (mvdan/sh, through shfmt).
 
 Calls are found wherever bash runs them: pipelines, lists, conditions, loops, functions,
 subshells, command substitutions (also inside double quotes and unquoted heredocs), behind
 wrappers (``sudo``, ``command``, ``exec``, ``time``, ``env``, ``nohup``, ``xargs``, ``timeout``,
 ``find -exec`` ...), through variables with a static value (``AZ=az; $AZ group list``),
-through functions that forward their arguments (``run_az() { az "$@"; }``) and inside
-``bash -c '...'`` strings and heredocs fed to a shell. Comments, quoted text and heredoc text
-are not calls. What cannot be known statically is reported in ``unresolved``.
+through functions that forward or evaluate their arguments (``run_az() { az "$@"; }``,
+``run() { eval "$1"; }``), inside ``eval`` / ``bash -c`` strings, heredocs and here-strings fed
+to a shell, and in sourced scripts found next to the script. Comments, quoted text and heredoc
+text are not calls. What cannot be known statically is reported in ``unresolved``; the other
+programs a script runs are listed in ``external``.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.scan.az_calls import ScriptScan
-from workbench.core.scan.model import AzCall, ScanResult, Unresolved
+from workbench.core.scan.model import AzCall, ExternalCommand, ScanResult, Unresolved
 from workbench.core.scan.script_input import check_language, read_script
 
-__all__ = ["AzCall", "ScanResult", "Unresolved", "scan_file", "scan_text"]
+__all__ = [
+    "AzCall",
+    "ExternalCommand",
+    "ScanResult",
+    "Unresolved",
+    "scan_file",
+    "scan_files",
+    "scan_text",
+]
 
 # Above this share of code lines inside syntax errors the text is not bash at all.
 _UNPARSEABLE_SHARE = 0.5
 
 
-def scan_text(text: str, file: str = "<string>") -> ScanResult:
-    """Every `az` call in bash source ``text``; WorkbenchError if it is not bash."""
+def scan_text(
+    text: str, file: str = "<string>", search_dirs: Iterable[str | Path] = ()
+) -> ScanResult:
+    """Every `az` call in bash source ``text``; WorkbenchError if it is not bash.
+
+    Scripts it sources are looked for next to ``file`` and in ``search_dirs``.
+    """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     check_language(text, file)
-    scan = ScriptScan(text.encode("utf-8"), file).run()
+    dirs = tuple(Path(d) for d in search_dirs)
+    scan = ScriptScan(text.encode("utf-8"), file, search_dirs=dirs).run()
     code_lines = [
         i
         for i, line in enumerate(text.split("\n"))
@@ -42,11 +61,29 @@ def scan_text(text: str, file: str = "<string>") -> ScanResult:
             f"from line {first}); check it is a bash script"
         )
     unique = {(c.line, c.words, c.args, c.text): c for c in reversed(scan.calls)}
-    calls = sorted(reversed(unique.values()), key=lambda c: c.line)
-    unresolved = sorted(dict.fromkeys(scan.unresolved), key=lambda u: u.line)
-    return ScanResult(tuple(calls), tuple(unresolved))
+    calls = sorted(reversed(unique.values()), key=lambda c: (c.file != file, c.line))
+    unresolved = sorted(dict.fromkeys(scan.unresolved), key=lambda u: (u.file != file, u.line))
+    external = tuple(dict.fromkeys(scan.external))
+    return ScanResult(tuple(calls), tuple(unresolved), external)
 
 
-def scan_file(path: str | Path) -> ScanResult:
+def scan_file(path: str | Path, search_dirs: Iterable[str | Path] = ()) -> ScanResult:
     """Every `az` call in a bash script file; WorkbenchError for missing/binary/non-bash files."""
-    return scan_text(read_script(path), str(path))
+    return scan_text(read_script(path), str(path), search_dirs)
+
+
+def scan_files(
+    paths: Iterable[str | Path], search_dirs: Iterable[str | Path] = ()
+) -> list[ScanResult | WorkbenchError]:
+    """``scan_file`` of each path, in order, several at once (the parser is a subprocess);
+    a script that cannot be scanned gives its WorkbenchError in its place."""
+    dirs = tuple(search_dirs)
+
+    def one(path: str | Path) -> ScanResult | WorkbenchError:
+        try:
+            return scan_file(path, dirs)
+        except WorkbenchError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        return list(pool.map(one, paths))

@@ -9,92 +9,76 @@ the file (environment, positional parameters) are unknown.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from tree_sitter import Node
+from workbench.core.scan.syntax import (
+    MAX_ALTERNATIVES,
+    Node,
+    is_split,
+    numbered_param,
+    word_template,
+    word_values,
+)
 
-from workbench.core.scan.syntax import MAX_ALTERNATIVES, is_split, static_values, text
-
-_RUNTIME = None  # marker: the variable is set to something only known at run time
 # Commands that set the variables named by their (identifier) arguments at run time.
-_SETTERS = frozenset({"read", "mapfile", "readarray", "getopts"})
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+SETTERS = frozenset({"read", "mapfile", "readarray", "getopts"})
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class _Set:
+    """One place that sets a variable: a word, a loop's words, or run time (all None)."""
+
+    word: Node | None = None
+    items: tuple[Node, ...] | None = None
+    function: str | None = None
 
 
 class Scope:
     """Static values of the variables of one script."""
 
-    def __init__(self, captured: dict[str, list[Node]]) -> None:
-        self._sources: dict[str, list[Node | list[Node] | None]] = {}
-        self._arrays: dict[str, list[Node | None]] = {}
+    def __init__(self, source: bytes, parent: Scope | None = None) -> None:
+        self.source = source
+        self.parent = parent  # the enclosing script's scope, for strings run by `eval`
+        self._sets: dict[str, list[_Set]] = {}
+        self._arrays: dict[str, list[tuple[Node, ...] | None]] = {}
         self._memo: dict[str, list[str] | None] = {}
         self._busy: set[str] = set()
-        for node in captured.get("assignment", ()):
-            self._add_assignment(node)
-        for node in captured.get("loop", ()):
-            self._add_loop(node)
-        for node in captured.get("command", ()):
-            self._add_runtime_setters(node)
 
-    def _set(self, name: str, source: Node | list[Node] | None) -> None:
-        self._sources.setdefault(name, []).append(source)
+    # -- recording (by the walker) -----------------------------------------------------------
+    def assign(self, name: str, word: Node | None, function: str | None) -> None:
+        """``name=word`` (None: a value only known at run time)."""
+        self._sets.setdefault(name, []).append(_Set(word=word, function=function))
 
-    def _add_assignment(self, node: Node) -> None:
-        if node.parent is not None and node.parent.type == "command":
-            return  # `VAR=x cmd`: sets the environment of cmd, not a shell variable
-        name_node = node.child_by_field_name("name")
-        if name_node is None:
-            return
-        value = node.child_by_field_name("value")
-        if name_node.type == "subscript":  # a[0]=x
-            target = name_node.child_by_field_name("name")
-            if target is not None:
-                self._arrays.setdefault(text(target), []).append(None)
-            return
-        name = text(name_node)
-        appends = any(c.type == "+=" for c in node.children)
-        if value is not None and value.type == "array":
-            self._arrays.setdefault(name, []).append(None if appends else value)
-            self._set(name, _RUNTIME if appends else (value.named_children[:1] or None))
-            return
-        self._set(name, _RUNTIME if appends else value)
+    def assign_array(self, name: str, elements: tuple[Node, ...] | None, fn: str | None) -> None:
+        """``name=(elements...)`` (None: changed at run time, ``a+=()``, ``a[0]=x``)."""
+        self._arrays.setdefault(name, []).append(elements)
+        self.assign(name, elements[0] if elements else None, fn)
 
-    def _add_loop(self, node: Node) -> None:
-        variable = node.child_by_field_name("variable")
-        if variable is None:
-            return
-        values = node.children_by_field_name("value")
-        self._set(text(variable), values if values else _RUNTIME)
+    def loop(self, name: str, items: tuple[Node, ...], function: str | None) -> None:
+        """``for name in items...``."""
+        self._sets.setdefault(name, []).append(_Set(items=items, function=function))
 
-    def _add_runtime_setters(self, node: Node) -> None:
-        name = node.child_by_field_name("name")
-        if name is None:
-            return
-        program = text(name)
-        if program not in _SETTERS and program != "printf":
-            return
-        args = [text(a) for a in node.children_by_field_name("argument")]
-        if program in _SETTERS:
-            targets = [a for a in args if _IDENTIFIER.fullmatch(a)]
-        elif program == "printf" and "-v" in args[:-1]:
-            targets = [args[args.index("-v") + 1]]
-        else:
-            return
-        for target in targets:
-            self._set(target, _RUNTIME)
-            self._arrays.setdefault(target, []).append(None)
+    def runtime(self, name: str) -> None:
+        """``read name`` and the like: set to something only known at run time."""
+        self.assign(name, None, None)
+        self._arrays.setdefault(name, []).append(None)
 
+    # -- questions ---------------------------------------------------------------------------
     def values(self, name: str) -> list[str] | None:
         """Every static value of ``$name``, or None when any is only known at run time."""
         if name in self._memo:
             return self._memo[name]
-        sources = self._sources.get(name)
-        if not sources or name in self._busy:
+        sets = self._sets.get(name)
+        if not sets and self.parent is not None:
+            return self.parent.values(name)
+        if not sets or name in self._busy:
             return None
         self._busy.add(name)
         try:
             result: list[str] | None = []
-            for source in sources:
-                found = self._source_values(source)
+            for one in sets:
+                found = self._set_values(one)
                 if found is None:
                     result = None
                     break
@@ -106,22 +90,51 @@ class Scope:
         self._memo[name] = result
         return result
 
-    def _source_values(self, source: Node | list[Node] | None) -> list[str] | None:
-        if source is None:
-            return None
-        if isinstance(source, list):  # for-loop word list: each word, split when unquoted
+    def _set_values(self, one: _Set) -> list[str] | None:
+        if one.items is not None:  # for-loop word list: each word, split when unquoted
             out: list[str] = []
-            for word in source:
-                found = static_values(word, self.values)
+            for word in one.items:
+                found = word_values(word, self.values, self.source)
                 if found is None:
                     return None
                 out.extend(part for v in found for part in (v.split() if is_split(word) else [v]))
             return out
-        return static_values(source, self.values)
-
-    def array_elements(self, name: str) -> list[list[Node]] | None:
-        """Alternatives for ``"${name[@]}"``: each the element words of one assignment."""
-        sources = self._arrays.get(name)
-        if not sources or any(array is None for array in sources):
+        if one.word is None:
             return None
-        return [list(array.named_children) for array in sources]  # type: ignore[union-attr]
+        return word_values(one.word, self.values, self.source)
+
+    def templates(self, name: str) -> list[str] | None:
+        """Shell text of every value of ``$name``, unknown expansions kept as written
+        (``CMD="az vm show --ids $ID"``); None when some assignment is not a word."""
+        sets = self._sets.get(name)
+        if not sets and self.parent is not None:
+            return self.parent.templates(name)
+        if not sets or any(one.word is None for one in sets) or name in self._busy:
+            return None
+        self._busy.add(name)
+        try:
+            out: list[str] = []
+            for one in sets:
+                out.extend(t for t in word_template(one.word, self.values, self.source)
+                           if t not in out)  # fmt: skip
+        finally:
+            self._busy.discard(name)
+        return out[:MAX_ALTERNATIVES]
+
+    def parameter_of(self, name: str, function: str) -> int | None:
+        """N when every assignment of ``name`` is ``name="$N"`` inside ``function``."""
+        sets = self._sets.get(name)
+        if not sets:
+            return None
+        found = {numbered_param(one.word) if one.word and one.function == function else None
+                 for one in sets}  # fmt: skip
+        return found.pop() if len(found) == 1 and None not in found else None
+
+    def array_elements(self, name: str) -> list[tuple[Node, ...]] | None:
+        """Alternatives for ``"${name[@]}"``: each the element words of one assignment."""
+        arrays = self._arrays.get(name)
+        if not arrays and self.parent is not None:
+            return self.parent.array_elements(name)
+        if not arrays or any(a is None for a in arrays):
+            return None
+        return list(arrays)  # type: ignore[arg-type]

@@ -1,62 +1,107 @@
-"""Bash syntax trees (tree-sitter-bash) and the static meaning of shell words."""
+"""Bash syntax trees (mvdan/sh, through ``shfmt --to-json``) and the static meaning of words.
+
+A tree is shfmt's typed JSON: dicts with ``Type`` for interface-typed nodes (``CallExpr``,
+``DblQuoted`` ...), ``Pos``/``End`` (byte ``Offset``, ``Line``) on every node. ``parse`` raises
+``ShellSyntaxError`` with shfmt's own message and line when the text is not bash.
+"""
 
 from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
+import shutil
+import subprocess
+import sysconfig
 from collections.abc import Callable
+from typing import Any
 
-import tree_sitter_bash
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from workbench.core.errors import WorkbenchError
 
-LANGUAGE = Language(tree_sitter_bash.language())
-
-# Every node kind the scan looks at, captured in one pass of the query engine.
-_QUERY_SOURCE = """
-(command) @command
-(function_definition) @function
-(variable_assignment) @assignment
-(for_statement) @loop
-(heredoc_redirect) @heredoc
-"""
-# Run only on trees with errors (most have none).
-_ERROR_QUERY_SOURCE = """
-(ERROR) @error
-(MISSING) @missing
-"""
-
+Node = dict[str, Any]
+Lookup = Callable[[str], "list[str] | None"]
 MAX_ALTERNATIVES = 16  # cap on the static values a word may take (cartesian products)
 
-Lookup = Callable[[str], "list[str] | None"]
+# mvdan/sh token numbers (syntax/tokens.go) as they appear in ``Op`` fields.
+AND, OR, PIPE, PIPE_ALL = 11, 12, 13, 14
+HEREDOC, DASH_HEREDOC, HERESTRING = 71, 72, 73
+_DEFAULT_OPS = frozenset({83, 84, 87, 88})  # ${x-d} ${x:-d} ${x=d} ${x:=d}
+_ERROR = re.compile(r"^(?:.*?:)?(\d+):(\d+): (.*)$")
+
+
+class ShellSyntaxError(Exception):
+    """shfmt rejected the text: ``line`` (1-based, in the text given) and its message."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"{line}: {message}")
+        self.line = line
+        self.message = message
+
+    @property
+    def swallows_rest(self) -> bool:
+        """An unclosed quote or here-document: bash reads the rest of the file into it."""
+        return "closing quote" in self.message or "here-document" in self.message
 
 
 @functools.cache
-def _parser() -> Parser:
-    return Parser(LANGUAGE)
-
-
-@functools.cache
-def _query(source: str) -> Query:
-    return Query(LANGUAGE, source)
+def shfmt_binary() -> str:
+    """Path of the shfmt binary (shipped by the ``shfmt-py`` package)."""
+    found = shutil.which("shfmt", path=sysconfig.get_path("scripts")) or shutil.which("shfmt")
+    if found is None:
+        raise WorkbenchError(
+            "shfmt not found: the bash parser ships with the shfmt-py package; reinstall workbench"
+        )
+    return found
 
 
 def parse(source: bytes) -> Node:
-    """Root node of the bash syntax tree of ``source``."""
-    return _parser().parse(source).root_node
+    """The ``File`` node of ``source``; ShellSyntaxError when bash syntax is broken.
+
+    Short texts (strings run as code: ``eval``, ``bash -c``) are parsed once per process;
+    callers must not change the tree.
+    """
+    if len(source) <= _MEMO_LIMIT:
+        return _parse_short(source)
+    return _parse(source)
 
 
-def captures(root: Node) -> dict[str, list[Node]]:
-    """Nodes of interest under ``root``, by capture name, in source order."""
-    found = QueryCursor(_query(_QUERY_SOURCE)).captures(root)
-    if root.has_error:
-        found.update(QueryCursor(_query(_ERROR_QUERY_SOURCE)).captures(root))
-    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+_MEMO_LIMIT = 2048
 
 
-def text(node: Node) -> str:
-    """Raw source text of a node."""
-    return node.text.decode("utf-8", "replace")
+@functools.lru_cache(maxsize=1024)
+def _parse_short(source: bytes) -> Node:
+    return _parse(source)
+
+
+def _parse(source: bytes) -> Node:
+    done = subprocess.run(
+        [shfmt_binary(), "--to-json", "-ln", "bash"], input=source, capture_output=True, check=False
+    )
+    if done.returncode == 0:
+        return json.loads(done.stdout)
+    message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    match = _ERROR.match(message[0]) if message else None
+    if match is None:
+        raise WorkbenchError(f"shfmt failed: {message[0] if message else done.returncode}")
+    raise ShellSyntaxError(int(match[1]), match[3])
+
+
+def shfmt_version() -> str:
+    """Version of the shfmt binary in use (for benchmarks and reports)."""
+    return subprocess.run(
+        [shfmt_binary(), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def span(node: Node) -> tuple[int, int]:
+    """Byte offsets [start, end) of a node."""
+    return node["Pos"]["Offset"], node["End"]["Offset"]
+
+
+def line_of(node: Node) -> int:
+    """1-based line where a node starts."""
+    return node["Pos"]["Line"]
 
 
 def one_line(raw: str) -> str:
@@ -68,108 +113,70 @@ def one_line(raw: str) -> str:
 
 
 _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "e": "\x1b"}
-
-
 _BACKSLASH_ANY = re.compile(r"\\(.)", re.S)
 _BACKSLASH_DOUBLE_QUOTED = re.compile(r'\\([$`"\\\n])')
 
 
-def _unescape_unquoted(raw: str) -> str:
+def _unescape(raw: str, quoted: bool) -> str:
     if "\\" not in raw:
         return raw
+    if quoted:
+        return _BACKSLASH_DOUBLE_QUOTED.sub(lambda m: "" if m[1] == "\n" else m[1], raw)
     return _BACKSLASH_ANY.sub(r"\1", raw.replace("\\\n", ""))
-
-
-def _unescape_double_quoted(raw: str) -> str:
-    if "\\" not in raw:
-        return raw
-    return _BACKSLASH_DOUBLE_QUOTED.sub(lambda m: "" if m[1] == "\n" else m[1], raw)
 
 
 def _unescape_ansi(raw: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ANSI_ESCAPES.get(m[1], m[0]), raw, flags=re.S)
 
 
-def variable_name(node: Node) -> str:
-    """Name of the variable an expansion reads (``$x``, ``${x:-d}``, ``${a[@]}`` -> x, a)."""
-    stack = [node]
-    while stack:
-        current = stack.pop(0)
-        if current.type in ("variable_name", "special_variable_name"):
-            return text(current)
-        stack.extend(current.named_children)
-    raw = text(node).lstrip("$").strip("{}")
-    return re.sub(r"[^\w@*#?!-].*", "", raw) or "?"
+def param_name(part: Node) -> str:
+    """Name a ParamExp reads (``$x``, ``${x:-d}``, ``${a[@]}`` -> x, a)."""
+    return (part.get("Param") or {}).get("Value", "?")
 
 
-def _pieces(node: Node) -> list[tuple[str, Node | None]]:
-    """Parts of a (double-quoted) string or concatenation: (literal gap text, None) or child."""
-    raw, base = node.text, node.start_byte
-    out: list[tuple[str, Node | None]] = []
-    pos = base
-    for child in node.children:
-        if child.start_byte > pos:
-            out.append((raw[pos - base : child.start_byte - base].decode("utf-8", "replace"), None))
-        if child.type not in ('"', '$"'):
-            out.append(("", child))
-        pos = child.end_byte
-    if pos < node.end_byte:
-        out.append((raw[pos - base :].decode("utf-8", "replace"), None))
-    return out
+_LITERAL_PARTS = frozenset({"Lit", "SglQuoted", "ExtGlob", "BraceExp"})
 
 
-def _gap(raw: str, quoted: bool) -> str:
-    return _unescape_double_quoted(raw) if quoted else _unescape_unquoted(raw)
+def _part_literal(part: Node) -> bool:
+    kind = part["Type"]
+    if kind == "DblQuoted":
+        return all(_part_literal(p) for p in part.get("Parts") or ())
+    return kind in _LITERAL_PARTS
 
 
-def display(node: Node, quoted: bool = False) -> str:
-    """Literal text of a word, each expansion replaced by a placeholder (<x>, <cmd>, <expr>)."""
-    kind = node.type
-    if kind in ("simple_expansion", "expansion"):
-        return f"<{variable_name(node)}>"
-    if kind in ("command_substitution", "process_substitution"):
-        return "<cmd>"
-    if kind == "arithmetic_expansion":
-        return "<expr>"
-    if kind in ("string", "translated_string", "concatenation"):
-        inner = quoted or kind != "concatenation"
-        return "".join(
-            display(child, inner) if child is not None else _gap(gap, inner)
-            for gap, child in _pieces(node)
-        )
-    raw = text(node)
-    if kind == "string_content":
-        return _unescape_double_quoted(raw)
-    if kind == "raw_string":
-        return raw[1:-1]
-    if kind == "ansi_c_string":
-        return _unescape_ansi(raw[2:-1])
-    if quoted:
-        return raw
-    return _unescape_unquoted(raw)
-
-
-_EXPANSIONS = frozenset(
-    {
-        "simple_expansion",
-        "expansion",
-        "command_substitution",
-        "process_substitution",
-        "arithmetic_expansion",
-    }
-)
-
-
-def is_literal(node: Node) -> bool:
+def is_literal(word: Node) -> bool:
     """True when the word contains no expansion at all."""
-    if node.type in _EXPANSIONS:
-        return False
-    return all(is_literal(child) for child in node.named_children)
+    return all(_part_literal(p) for p in word.get("Parts") or ())
 
 
-def is_split(node: Node) -> bool:
-    """True when the word is a bare (unquoted) expansion, so its value is word-split."""
-    return node.type in _EXPANSIONS
+def is_split(word: Node) -> bool:
+    """True when the word is one bare (unquoted) expansion, so its value is word-split."""
+    parts = word.get("Parts") or ()
+    return len(parts) == 1 and parts[0]["Type"] in ("ParamExp", "CmdSubst")
+
+
+def _part_display(part: Node, quoted: bool, source: bytes) -> str:
+    kind = part["Type"]
+    if kind == "Lit":
+        return _unescape(part.get("Value", ""), quoted)
+    if kind == "SglQuoted":
+        value = part.get("Value", "")  # shfmt omits empty fields: '' has no Value
+        return _unescape_ansi(value) if part.get("Dollar") else value
+    if kind == "DblQuoted":
+        return "".join(_part_display(p, True, source) for p in part.get("Parts") or ())
+    if kind == "ParamExp":
+        return f"<{param_name(part)}>"
+    if kind in ("CmdSubst", "ProcSubst"):
+        return "<cmd>"
+    if kind == "ArithmExp":
+        return "<expr>"
+    start, end = span(part)
+    return source[start:end].decode("utf-8", "replace")
+
+
+def display(word: Node, source: bytes) -> str:
+    """Literal text of a word, each expansion replaced by a placeholder (<x>, <cmd>, <expr>)."""
+    return "".join(_part_display(p, False, source) for p in word.get("Parts") or ())
 
 
 def _product(parts: list[list[str]]) -> list[str] | None:
@@ -181,16 +188,16 @@ def _product(parts: list[list[str]]) -> list[str] | None:
     return ["".join(combo) for combo in itertools.product(*parts)]
 
 
-_DEFAULT_OPERATORS = frozenset({":-", "-", ":=", "="})
 _LOCATORS = frozenset({"which", "command", "type"})
 
 
-def _locator_values(node: Node) -> list[str] | None:
+def _locator_values(part: Node, source: bytes) -> list[str] | None:
     """``$(command -v az)`` / ``$(which az)`` / ``$(type -P az)`` stand for the program named."""
-    inner = [c for c in node.named_children if c.type == "command"]
-    if len(inner) != 1:
+    stmts = part.get("Stmts") or ()
+    cmd = stmts[0].get("Cmd") if len(stmts) == 1 else None
+    if not cmd or cmd["Type"] != "CallExpr" or not all(is_literal(a) for a in cmd["Args"]):
         return None
-    words = [text(c) for c in inner[0].named_children]
+    words = [display(a, source) for a in cmd["Args"]]
     if len(words) < 2 or words[0] not in _LOCATORS or not re.fullmatch(r"[\w./-]+", words[-1]):
         return None
     if words[0] == "which" or set(words[1:-1]) & {"-v", "-P", "-p"}:
@@ -198,78 +205,117 @@ def _locator_values(node: Node) -> list[str] | None:
     return None
 
 
-def static_values(node: Node, lookup: Lookup) -> list[str] | None:
+def _simple_param(part: Node) -> bool:
+    return not any(part.get(k) for k in ("Excl", "Length", "Width", "Index", "Slice", "Repl"))
+
+
+def _part_values(part: Node, quoted: bool, lookup: Lookup, source: bytes) -> list[str] | None:
+    kind = part["Type"]
+    if kind == "ParamExp":
+        if not _simple_param(part):
+            return None
+        exp = part.get("Exp")
+        known = lookup(param_name(part))
+        if exp is None:
+            return known
+        if exp["Op"] not in _DEFAULT_OPS:
+            return None
+        if known is not None:
+            return known
+        return word_values(exp["Word"], lookup, source, True) if exp.get("Word") else [""]
+    if kind == "CmdSubst":
+        return _locator_values(part, source)
+    if kind == "DblQuoted":
+        parts = [_part_values(p, True, lookup, source) for p in part.get("Parts") or ()]
+        return None if any(p is None for p in parts) else _product(parts)  # type: ignore[arg-type]
+    if kind in ("Lit", "SglQuoted"):
+        return [_part_display(part, quoted, source)]
+    return None
+
+
+def word_values(
+    word: Node, lookup: Lookup, source: bytes, quoted: bool = False
+) -> list[str] | None:
     """Every value the word can take, when statically known; None otherwise.
 
     ``lookup(name)`` gives the known values of a variable (None: unknown). A default
     (``${AZ:-az}``) stands in for an unknown variable.
     """
-    kind = node.type
-    if kind == "simple_expansion":
-        return lookup(variable_name(node))
-    if kind == "expansion":
-        return _expansion_values(node, lookup)
-    if kind == "command_substitution":
-        return _locator_values(node)
-    if kind in ("process_substitution", "arithmetic_expansion"):
+    parts = [_part_values(p, quoted, lookup, source) for p in word.get("Parts") or ()]
+    if any(p is None for p in parts):
         return None
-    if kind in ("string", "translated_string", "concatenation"):
-        parts: list[list[str]] = []
-        for gap, child in _pieces(node):
-            if child is None:
-                parts.append([_gap(gap, kind != "concatenation")])
-                continue
-            values = static_values(child, lookup)
-            if values is None:
-                return None
-            parts.append(values)
-        return _product(parts)
-    if is_literal(node):
-        return [display(node)]
-    return None
+    return _product(parts)  # type: ignore[arg-type]
 
 
-def _expansion_values(node: Node, lookup: Lookup) -> list[str] | None:
-    children = node.children
-    kinds = [c.type for c in children]
-    if kinds == ["${", "variable_name", "}"]:
-        return lookup(text(children[1]))
-    if len(children) >= 4 and kinds[1] == "variable_name" and kinds[2] in _DEFAULT_OPERATORS:
-        known = lookup(text(children[1]))
-        if known is not None:
-            return known
-        defaults = [c for c in children[3:-1]]
-        if not defaults:
-            return [""]
-        parts = [static_values(c, lookup) for c in defaults]
-        if any(p is None for p in parts):
-            return None
-        return _product(parts)  # type: ignore[arg-type]
-    return None
+def word_template(
+    word: Node, lookup: Lookup, source: bytes, templates: Lookup | None = None
+) -> list[str]:
+    """The shell text a word's value is, for re-parsing (``eval``, ``bash -c``).
+
+    Known parts become their values; a variable set to partly known text takes that text
+    (``templates(name)``); other expansions stay as their source text (``$ID``), so that the
+    re-parsed text has an expansion where the value is only known at run time.
+    """
+    alternatives: list[list[str]] = []
+
+    def add(part: Node, quoted: bool) -> None:
+        if part["Type"] == "DblQuoted":
+            for inner in part.get("Parts") or ():
+                add(inner, True)
+            return
+        values = _part_values(part, quoted, lookup, source)
+        if values is None and templates and part["Type"] == "ParamExp" and _simple_param(part):
+            values = None if part.get("Exp") else templates(param_name(part))
+        if values is None:
+            start, end = span(part)
+            values = [source[start:end].decode("utf-8", "replace")]
+        alternatives.append(values)
+
+    for part in word.get("Parts") or ():
+        add(part, False)
+    return _product(alternatives) or [display(word, source)]
 
 
-def array_index_all(node: Node) -> str | None:
+def array_index_all(word: Node) -> str | None:
     """Array name of ``${a[@]}`` / ``"${a[@]}"`` / ``${a[*]}``, else None."""
-    if node.type == "string":
-        inner = [c for c in node.named_children]
-        if len(inner) != 1 or len(node.children) != 3:
-            return None
-        node = inner[0]
-    if node.type != "expansion":
+    parts = word.get("Parts") or ()
+    if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
+        parts = parts[0].get("Parts") or ()
+    if len(parts) != 1 or parts[0]["Type"] != "ParamExp":
         return None
-    for child in node.named_children:
-        if child.type == "subscript":
-            index = child.child_by_field_name("index")
-            if index is not None and text(index) in ("@", "*"):
-                name = child.child_by_field_name("name")
-                return text(name) if name is not None else None
+    index = parts[0].get("Index")
+    if index and index.get("Type") == "Word" and is_literal(index):
+        value = "".join(p.get("Value", "") for p in index["Parts"])
+        if value in ("@", "*") and not parts[0].get("Length"):
+            return param_name(parts[0])
     return None
 
 
-def all_args_expansion(node: Node) -> int | None:
-    """For ``"$@"``, ``$@``, ``"$*"``, ``"${@}"``, ``"${@:N}"``: how many leading args it skips."""
-    raw = text(node).strip('"')
-    if raw in ("$@", "$*", "${@}", "${*}"):
+def positional(word: Node) -> int | None:
+    """For ``"$@"``/``$*``/``"${@:N}"``: how many leading args it skips (``$1`` etc.: None)."""
+    parts = word.get("Parts") or ()
+    if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
+        parts = parts[0].get("Parts") or ()
+    if len(parts) != 1 or parts[0]["Type"] != "ParamExp" or parts[0].get("Exp"):
+        return None
+    part = parts[0]
+    if param_name(part) not in ("@", "*") or part.get("Length") or part.get("Index"):
+        return None
+    offset = (part.get("Slice") or {}).get("Offset")
+    if offset is None:
         return 0
-    match = re.fullmatch(r"\$\{[@*]:(\d+)\}", raw)
-    return int(match[1]) - 1 if match else None
+    text = "".join(p.get("Value", "?") for p in offset.get("Parts") or ())
+    return int(text) - 1 if text.isdigit() else None
+
+
+def numbered_param(word: Node) -> int | None:
+    """N for a word that is exactly ``$N`` / ``"$N"`` / ``${N}`` (N >= 1), else None."""
+    parts = word.get("Parts") or ()
+    if len(parts) == 1 and parts[0]["Type"] == "DblQuoted":
+        parts = parts[0].get("Parts") or ()
+    if len(parts) != 1 or parts[0]["Type"] != "ParamExp" or not _simple_param(parts[0]):
+        return None
+    if parts[0].get("Exp"):
+        return None
+    name = param_name(parts[0])
+    return int(name) if name.isdigit() and name != "0" else None

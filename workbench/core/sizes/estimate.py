@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from packaging.utils import canonicalize_name
 
 from workbench.core.defaults import CLI, CORE, NO_COMPILE
+from workbench.core.sizes.strip import stripped_sizes
 from workbench.core.sizes.target import Target
 
 if TYPE_CHECKING:  # the model builds on this module, not the other way round
@@ -116,18 +117,42 @@ class Estimator:
         saves = [[0, 0] for _ in trims]
         kept_files = kept_pyc = 0
         removed = _removed_sets(trims, files)
+        effects = [getattr(t, "effect", "delete") for t in trims]
+        stripped = stripped_sizes(self.model, name) if "strip" in effects else {}
 
         def hits(i: int, path: str) -> bool:
             return path in removed[i] if removed[i] is not None else trims[i].removes(path)
 
+        deleted: dict[str, int] = {}  # path -> the trim that deletes it
         for path, size in files.items():
             hit = next((i for i in range(len(trims)) if hits(i, path)), None)
+            effect = effects[hit] if hit is not None else None
+            if effect == "strip" and path not in stripped:
+                effect = hit = None  # not an ELF file: strip leaves it alone
             if hit is None:
                 kept_files += size
                 kept_pyc += pyc.get(path, 0)
-            else:
+            elif effect in ("delete", "unimport"):
+                deleted[path] = hit
                 saves[hit][0] += size
                 saves[hit][1] += pyc.get(path, 0)
+            else:  # shrunk in place: stripped, or only its bytecode kept
+                saved = size - stripped[path] if effect == "strip" else size
+                saves[hit][0] += saved
+                kept_files += size - saved
+                kept_pyc += pyc.get(path, 0)
+        for path, hit in deleted.items():
+            head, _, name = path.rpartition("/")
+            init = f"{head}/__init__.py"
+            # an unimported file's star-import line leaves its package's __init__.py
+            if (
+                effects[hit] == "unimport"
+                and name.endswith(".py")
+                and init in files.keys() - deleted
+            ):
+                line = len(f"from .{name[:-3]} import *\n")
+                saves[hit][0] += line
+                kept_files -= line
         return _Cost(kept_files, kept_pyc, tuple(map(tuple, saves)))
 
     def estimate(

@@ -67,7 +67,7 @@ def pip_index_url() -> str | None:
     return url
 
 
-def _uv_command(target: Target, binary_only: bool) -> list[str]:
+def _uv_command(target: Target, binary_only: bool, no_deps: bool = False) -> list[str]:
     command = [
         _uv_bin(),
         "pip",
@@ -87,20 +87,24 @@ def _uv_command(target: Target, binary_only: bool) -> list[str]:
     ]
     if binary_only:
         command += ["--only-binary", ":all:"]
+    if no_deps:
+        command.append("--no-deps")
     index = pip_index_url()
     if index and not (os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL")):
         command += ["--default-index", index]
     return command
 
 
-def _run_uv(requirements: list[str], target: Target, binary_only: bool) -> str:
+def _run_uv(
+    requirements: list[str], target: Target, binary_only: bool, no_deps: bool = False
+) -> str:
     env = dict(os.environ)
     bundle = ca_bundle()
     if bundle and not env.get("SSL_CERT_FILE"):
         env["SSL_CERT_FILE"] = bundle
     try:
         done = subprocess.run(
-            _uv_command(target, binary_only),
+            _uv_command(target, binary_only, no_deps),
             input="\n".join(requirements) + "\n",
             capture_output=True,
             text=True,
@@ -168,19 +172,22 @@ def _index_lists(name: str) -> bool:
     return wanted in page.text.lower().replace("-", "_")
 
 
-def resolve(requirements: list[str], target: Target, known: list[str] = ()) -> list[ResolvedDist]:
-    """Pin ``requirements`` (PEP 508 strings) for ``target``; one file per distribution.
+def resolve(
+    requirements: list[str], target: Target, known: list[str] = (), *, no_deps: bool = False
+) -> list[ResolvedDist]:
+    """Pin ``requirements`` (PEP 508 strings) for ``target``; one file per distribution
+    (``no_deps``: the requirements alone, not their dependencies).
 
     Binary wheels only; a package with no wheel for the target is resolved from its sdist
     instead and reported with ``is_wheel=False`` (the image will need build deps for it).
     """
     try:
-        text = _run_uv(requirements, target, binary_only=True)
+        text = _run_uv(requirements, target, binary_only=True, no_deps=no_deps)
     except _UvFailure as failure:
         if "no usable wheels" not in failure.stderr:
             raise _explain(failure.stderr, requirements, list(known)) from None
         try:
-            text = _run_uv(requirements, target, binary_only=False)
+            text = _run_uv(requirements, target, binary_only=False, no_deps=no_deps)
         except _UvFailure as again:
             raise _explain(again.stderr, requirements, list(known)) from None
     return select_files(text, target)

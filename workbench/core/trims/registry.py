@@ -26,11 +26,21 @@ class TrimContext:
     ``api_versions``: SDK import prefix ("azure.mgmt.compute") -> API versions to keep
     ("2024-11-01"), from the latest profile. ``aaz_groups``: module -> group paths under
     ``aaz/latest`` to keep ("disk", "vm/image"); modules not listed keep all their AAZ code.
+    ``module_files``: module -> the files (relative to the module folder) the load plan of the
+    used commands reaches; modules not listed keep every file. ``aaz_names``: module -> AAZ
+    group path -> the class names (or "_file" stems, "*") code imports from the group.
+    ``hidden``: when ``modules`` is unknown because spots may hide az calls, those spots
+    ("file:line: reason") and ``known`` the modules of the calls that were resolved: a
+    ``[keep]`` list of modules then stands for the hidden calls (see ``merged``).
     """
 
     modules: frozenset[str] | None = None
     api_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     aaz_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    module_files: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    aaz_names: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    known: frozenset[str] = frozenset()
 
     def to_json(self) -> dict:
         """Plain, sorted JSON form (what the rules and the in-build script read)."""
@@ -38,6 +48,11 @@ class TrimContext:
             "modules": None if self.modules is None else sorted(self.modules),
             "api_versions": {k: sorted(v) for k, v in sorted(self.api_versions.items())},
             "aaz_groups": {k: sorted(v) for k, v in sorted(self.aaz_groups.items())},
+            "module_files": {k: sorted(v) for k, v in sorted(self.module_files.items())},
+            "aaz_names": {
+                m: {g: sorted(n) for g, n in sorted(groups.items())}
+                for m, groups in sorted(self.aaz_names.items())
+            },
         }
 
     @classmethod
@@ -56,6 +71,11 @@ class TrimContext:
             modules=None if modules is None else frozenset(modules),
             api_versions={k: frozenset(v) for k, v in data.get("api_versions", {}).items()},
             aaz_groups={k: frozenset(v) for k, v in data.get("aaz_groups", {}).items()},
+            module_files={k: frozenset(v) for k, v in data.get("module_files", {}).items()},
+            aaz_names={
+                m: {g: frozenset(n) for g, n in groups.items()}
+                for m, groups in data.get("aaz_names", {}).items()
+            },
         )
 
     def merged(self, other: TrimContext) -> TrimContext:
@@ -63,14 +83,32 @@ class TrimContext:
         modules = None
         if self.modules is not None or other.modules is not None:
             modules = (self.modules or frozenset()) | (other.modules or frozenset())
+            modules |= self.known | other.known
 
         def union(a: Mapping, b: Mapping) -> dict:
             return {k: frozenset(a.get(k, ())) | frozenset(b.get(k, ())) for k in {*a, *b}}
 
+        # a module one side keeps whole (not in its module_files) stays whole
+        files = {
+            k: frozenset(self.module_files[k]) | frozenset(other.module_files[k])
+            for k in self.module_files.keys() & other.module_files.keys()
+        }
+        for side, rest in ((self, other), (other, self)):
+            for k, v in side.module_files.items():
+                if k not in rest.module_files and not (rest.modules and k in rest.modules):
+                    files.setdefault(k, frozenset(v))
+        names = {
+            m: union(self.aaz_names.get(m, {}), other.aaz_names.get(m, {}))
+            for m in {*self.aaz_names, *other.aaz_names}
+        }
         return TrimContext(
             modules,
             union(self.api_versions, other.api_versions),
             union(self.aaz_groups, other.aaz_groups),
+            files,
+            names,
+            hidden=() if modules is not None else self.hidden + other.hidden,
+            known=self.known | other.known,
         )
 
 
@@ -91,6 +129,8 @@ class Trim:
     needs: str | None = None  # the TrimContext field that must be known
     pip_flags: tuple[str, ...] = ()
     venv_only: bool = False
+    effect: str = "delete"  # what befalls the rule's paths: delete|unimport|strip|sourceless
+    instead_of: str | None = None  # an alternative to that trim: never both, not in "all"
 
     def removes(
         self,
@@ -109,6 +149,13 @@ class Trim:
 
     def check_context(self, context: TrimContext) -> None:
         """WorkbenchError when the context lacks what this trim needs."""
+        if self.needs == "modules" and context.modules is None and context.hidden:
+            more = f" (+{len(context.hidden) - 1} more)" if len(context.hidden) > 1 else ""
+            raise WorkbenchError(
+                f"trim {self.name} needs every command module the scripts use, and "
+                f"{context.hidden[0]}{more} may hide az calls; list the modules those calls "
+                'need under [keep] (e.g. modules = ["keyvault"]) to go on, or drop the trim'
+            )
         if self.needs == "modules" and context.modules is None:
             raise WorkbenchError(
                 f"trim {self.name} needs every command module the scripts use, and that is not "
@@ -141,10 +188,46 @@ TRIMS: dict[str, Trim] = {
             trimrules.rule_prune_aaz,
         ),
         Trim(
+            "prune-aaz-commands",
+            "inside kept aaz groups, delete the command files no used command runs and no "
+            "loaded code imports, and their star-imports from the group's __init__.py",
+            trimrules.rule_prune_aaz_commands,
+            effect="unimport",
+        ),
+        Trim(
+            "prune-command-files",
+            "inside kept modules, delete the Python files the load plan of the used commands "
+            "never reaches (generated aaz code, help and data files are left to the other rules)",
+            trimrules.rule_prune_command_files,
+            needs="modules",
+        ),
+        Trim(
             "trim-api-versions",
             "delete azure/mgmt/**/aio and SDK API-version folders the latest profile does not "
             "use (the logic of azure-cli's scripts/trim_sdk.py)",
             trimrules.rule_trim_api_versions,
+        ),
+        Trim(
+            "prune-pygments",
+            "keep only the pygments lexers, formatter and style knack's -o jsonc / -o yamlc "
+            "colouring loads (JSON, YAML, terminal, default); the name tables stay whole",
+            trimrules.rule_prune_pygments,
+        ),
+        Trim(
+            "drop-tests",
+            "delete the test suites packages ship inside site-packages (*/tests/, */test/)",
+            trimrules.rule_drop_tests,
+        ),
+        Trim(
+            "drop-stubs",
+            "delete type stubs (.pyi, py.typed): only type checkers read them",
+            trimrules.rule_drop_stubs,
+        ),
+        Trim(
+            "drop-docs",
+            "delete documentation inside packages (docs/ folders, .md and .rst files; "
+            "dist-info metadata and licences stay)",
+            trimrules.rule_drop_docs,
         ),
         Trim(
             "drop-pip",
@@ -152,8 +235,36 @@ TRIMS: dict[str, Trim] = {
             trimrules.rule_drop_pip,
             venv_only=True,
         ),
+        Trim(
+            "drop-records",
+            "delete the dist-info RECORD files, pip's uninstall lists: with pip gone nothing "
+            "reads them (importlib.metadata needs METADATA only)",
+            trimrules.rule_drop_records,
+            venv_only=True,
+        ),
+        Trim(
+            "strip-binaries",
+            "strip --strip-unneeded the ELF shared objects (binutils in the builder only): "
+            "their symbol tables go, the symbols the loader links by stay",
+            trimrules.rule_strip_binaries,
+            effect="strip",
+        ),
+        Trim(
+            "sourceless",
+            "keep bytecode only: each .py leaves its bytecode beside it as x.pyc and goes, so "
+            "az starts as fast as a compiled install at about no-compile's size "
+            "(an alternative to no-compile, not a size win)",
+            trimrules.rule_sourceless,
+            instead_of="no-compile",
+            effect="sourceless",
+        ),
     )
 }
+
+
+def all_trims(system: bool = False) -> list[str]:
+    """What ``--trim all`` means: every trim the install mode allows, alternatives left out."""
+    return [n for n, t in TRIMS.items() if t.instead_of is None and not (t.venv_only and system)]
 
 
 def get_trim(name: str) -> Trim:
@@ -165,8 +276,13 @@ def get_trim(name: str) -> Trim:
 
 
 def ordered(names: Iterable[str]) -> list[str]:
-    """Trim names validated, de-duplicated, in the registry's canonical order."""
+    """Trim names validated, de-duplicated, in the registry's canonical order; a trim and its
+    alternative together are a WorkbenchError."""
     wanted = {get_trim(n).name for n in names}
+    for name in wanted:
+        other = TRIMS[name].instead_of
+        if other in wanted:
+            raise WorkbenchError(f"trims {name} and {other} are alternatives: choose one")
     return [n for n in TRIMS if n in wanted]
 
 
@@ -176,11 +292,14 @@ def trim_savings(
     """Bytes each trim saves on ``files`` (path -> bytes), in canonical order.
 
     Savings are marginal: a file two trims would delete counts for the first one only, so the
-    figures add up to the union saving.
+    figures add up to the union saving. Trims that shrink files rather than delete them
+    (strip-binaries, sourceless) need the size model's estimate and are left out here.
     """
     removed: set[str] = set()
     out = []
     for name in ordered(names):
+        if TRIMS[name].effect != "delete":
+            continue
         hits = TRIMS[name].removes(files.keys(), context) - removed
         removed |= hits
         out.append((name, sum(files[p] for p in hits)))
@@ -195,6 +314,11 @@ class BoundTrim:
     key: str
     trim: Trim = field(repr=False)
     context: dict = field(repr=False)
+
+    @property
+    def effect(self) -> str:
+        """What happens to the paths the rule returns (``Trim.effect``)."""
+        return self.trim.effect
 
     def removes(self, path: str) -> bool:
         """Whether the trim deletes ``path``, judged alone (trim-api-versions' folder check
@@ -258,14 +382,17 @@ def trim_script() -> str:
         parts.append(inspect.getsource(trim.rule))
     parts.append(inspect.getsource(trimrules.run_trim_script))
     rules = ", ".join(f"{n!r}: {t.rule.__name__}" for n, t in TRIMS.items())
+    effects = {n: t.effect for n, t in TRIMS.items() if t.effect != "delete"}
     parts += [
         f"RULES = {{{rules}}}",
+        f"EFFECTS = {effects!r}",
         "",
         'if __name__ == "__main__":',
         "    here = os.path.dirname(os.path.abspath(__file__))",
         f"    with open(os.path.join(here, {PLAN_FILE!r}), encoding='utf-8') as fh:",
         "        PLAN = json.load(fh)",
-        '    sys.exit(run_trim_script(PLAN["trims"], RULES, PLAN["context"], sys.argv[1:]))',
+        '    TRIMS, CONTEXT = PLAN["trims"], PLAN["context"]',
+        "    sys.exit(run_trim_script(TRIMS, RULES, CONTEXT, sys.argv[1:], EFFECTS))",
         "",
     ]
     return "\n".join(parts)

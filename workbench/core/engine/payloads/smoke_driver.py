@@ -10,7 +10,14 @@ document on stdout. The spec keys (all optional):
   fresh ``AZURE_CONFIG_DIR`` (the auth-boundary run)
 - ``imports``: top-level modules imported with az's interpreter
 - ``version_runs``: how many ``az --version`` runs to time (median reported)
-- ``probe``: distributions hidden one at a time while the help and call checks rerun
+- ``probe``: distributions hidden one at a time while the help, call and run checks rerun
+- ``fake``: ``{"ca", "cert", "key", "fixtures"}`` start the fake Azure (``fakeazure.py``
+  beside this file) for the run tier and the scripts
+- ``run``: calls (as ``calls``) run for real against the fake after a fake ``az login`` by
+  ``login`` (``secret`` | ``federated`` | ``identity``)
+- ``scripts``: ``{"name", "path", "cwd"}`` each run under an ``az`` shim that traces every
+  invocation (``script_timeout`` seconds each)
+- ``certifi``: check certifi's ``cacert.pem`` (the fake's CA hides its absence)
 - ``footprint``: measure the Python install (site-packages, .pyc, outside site-packages)
 - ``jobs``: parallel az processes; ``timeout``: seconds per az process
 """
@@ -21,6 +28,7 @@ import concurrent.futures
 import contextlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -28,15 +36,15 @@ import sys
 import tempfile
 import time
 
-BROKEN = (
-    "Traceback (most recent call last)",
+BROKEN = (  # most telling first: the detail names the first one found
+    "No module named",
     "ModuleNotFoundError",
     "ImportError",
-    "No module named",
     "'NoneType' object has no attribute",
     "'NoneType' object is not",
     "Error loading command module",
     "The command failed with an unexpected error",
+    "Traceback (most recent call last)",
 )
 OFFLINE = (
     "Failed to resolve",
@@ -54,6 +62,8 @@ AZ_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 HIDE_ROOT = "/tmp/workbench-probe-hidden"
+HERE = os.path.dirname(os.path.abspath(__file__))
+SECRET = "workbench-fake-secret"
 
 
 def az_interpreter(az: str) -> str:
@@ -70,11 +80,23 @@ def az_interpreter(az: str) -> str:
     return beside if os.path.exists(beside) else (shutil.which("python3") or sys.executable)
 
 
-def run_az(az: str, args: list[str], timeout: float, config_dir: str | None = None) -> dict:
-    """Run az once in a fresh (or given) config dir; exit code, output and seconds."""
+def run_az(
+    az: str,
+    args: list[str],
+    timeout: float,
+    config_dir: str | None = None,
+    fake: dict | None = None,
+) -> dict:
+    """Run az once in a fresh (or given) config dir; exit code, output and seconds. With
+    ``fake`` (``{"ca", "template"}``) it runs against the fake Azure in a copy of the
+    logged-in ``template`` config dir."""
     own = config_dir is None
     config_dir = config_dir or tempfile.mkdtemp(prefix="azcfg-")
     env = dict(os.environ, AZURE_CONFIG_DIR=config_dir, **AZ_ENV)
+    if fake:
+        if fake.get("template"):
+            shutil.copytree(fake["template"], config_dir, dirs_exist_ok=True)
+        env.update(fake_module().az_env(fake["ca"], config_dir))
     started = time.monotonic()
     try:
         proc = subprocess.run(
@@ -96,9 +118,12 @@ def run_az(az: str, args: list[str], timeout: float, config_dir: str | None = No
 
 
 def _first_line(text: str, needles) -> str:
-    for line in text.splitlines():
-        if any(n in line for n in needles):
-            return line.strip()[:300]
+    """The first line holding the earliest of ``needles`` that occurs at all."""
+    lines = text.splitlines()
+    for needle in needles:
+        for line in lines:
+            if needle in line:
+                return line.strip()[:300]
     return ""
 
 
@@ -119,16 +144,21 @@ def judge_help(result: dict) -> tuple[bool, str]:
     return True, "help loads"
 
 
+def _crashed(result: dict) -> str:
+    """Why a call counts as broken whatever it reached (an import failure, a crash, a
+    timeout), or ""."""
+    broken = _first_line(result["out"] + "\n" + result["err"], BROKEN)
+    return broken or (result["err"] if result["code"] < 0 else "")
+
+
 def judge_call(result: dict) -> tuple[bool, str]:
     """A replayed call passes when it stops at a handled boundary (login, argument
     validation, the offline network, or another handled az error), never on an import
     failure or a crash."""
     text = result["out"] + "\n" + result["err"]
-    broken = _first_line(text, BROKEN)
-    if broken:
-        return False, broken
-    if result["code"] < 0:
-        return False, result["err"]
+    crashed = _crashed(result)
+    if crashed:
+        return False, crashed
     if "Please run 'az login'" in text:
         return True, "auth boundary: Please run 'az login'"
     if result["code"] == 0:
@@ -142,16 +172,132 @@ def judge_call(result: dict) -> tuple[bool, str]:
     return False, f"exit {result['code']}: {_last_error(result['err'])}"
 
 
+def judge_run(result: dict) -> tuple[bool, str]:
+    """A call run against the fake passes on exit 0 or an error the (fake) service returned;
+    it fails on an import error, a module-load error, a crash or a timeout."""
+    crashed = _crashed(result)
+    if crashed:
+        return False, crashed
+    if result["code"] == 0:
+        return True, "exit 0"
+    if "FakeAzure" in result["out"] + result["err"]:
+        return True, f"service error: {_last_error(result['err'])}"
+    return False, f"exit {result['code']}: {_last_error(result['err'])}"
+
+
+def fake_module():
+    """``fakeazure.py`` from beside this file (both are copied into the container)."""
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
+    import fakeazure
+
+    return fakeazure
+
+
+def dummy(name: str) -> str:
+    """A plausible value for a variable the analysis left as ``<name>`` (or a script reads
+    from its environment): the fake's ids where they must match, a resource id, a file."""
+    fake = fake_module()
+    low = name.lower()
+    if "subscription" in low:
+        return fake.SUBSCRIPTION
+    if "tenant" in low:
+        return fake.TENANT
+    if low.endswith("file") or low.endswith("path"):
+        path = os.path.join(tempfile.gettempdir(), "workbench-dummy", re.sub(r"\W", "", low))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(fake.token())
+        return path
+    if low.endswith("id") and name.isupper():
+        return fake.CLIENT
+    if low.endswith("id"):
+        return (
+            f"/subscriptions/{fake.SUBSCRIPTION}/resourceGroups/{fake.GROUP}"
+            f"/providers/Microsoft.Compute/disks/wb-{re.sub(r'[^a-z0-9]', '', low)[:20]}"
+        )
+    if "group" in low or low == "rg":
+        return fake.GROUP
+    if "location" in low or "region" in low:
+        return fake.LOCATION
+    if low.endswith("url") or low.endswith("uri"):
+        return f"https://management.azure.com/subscriptions/{fake.SUBSCRIPTION}"
+    return "wb" + (re.sub(r"[^a-z0-9]", "", low)[:18] or "value")
+
+
+def fill(args: list[str]) -> list[str]:
+    """The literal call with each ``<placeholder>`` replaced by a dummy value."""
+    return [re.sub(r"<([A-Za-z_][A-Za-z0-9_]*)>", lambda m: dummy(m.group(1)), a) for a in args]
+
+
+def login_args(route: str) -> list[str]:
+    """``az login`` by the route the scripts use, against the fake."""
+    fake = fake_module()
+    if route == "identity":
+        return ["login", "--identity", "--output", "none"]
+    sp = ["login", "--service-principal", "--username", fake.CLIENT, "--tenant", fake.TENANT]
+    if route == "federated":
+        return [*sp, "--federated-token", fake.token(), "--output", "none"]
+    return [*sp, "--password", SECRET, "--output", "none"]
+
+
+def logged_in(spec: dict, az: str, version: str) -> tuple[dict | None, str]:
+    """A config dir logged in to the fake (the template each run check copies), or None and
+    why the login failed."""
+    fake = fake_module()
+    template = fake.prepare_config_dir(tempfile.mkdtemp(prefix="azlogin-"), version)
+    route = spec.get("login", "secret")
+    result = run_az(
+        az,
+        login_args(route),
+        float(spec.get("timeout", 120)),
+        config_dir=template,
+        fake={"ca": spec["fake"]["ca"]},
+    )
+    ok, detail = judge_run(result)
+    session = {"ca": spec["fake"]["ca"], "template": template}
+    if ok and result["code"] == 0:
+        return session, f"logged in ({route})"
+    if spec.get("login_in_scripts", True):
+        return None, f"fake az login ({route}) failed: {detail}"
+    # the scripts never log in (the pipeline does): seed what a login leaves, and say so
+    fake.seed_login(template, SECRET)
+    print(f"login: az login fails in this image ({detail}); seeded", file=sys.stderr, flush=True)
+    return session, f"az login fails in this image ({detail}); the login was seeded"
+
+
 def check_commands(spec: dict, az: str, stop_early: bool = False) -> list[dict]:
-    """Help checks for every path and the auth-boundary replay of every call."""
+    """Help checks for every path, the auth-boundary replay of every call, and each run
+    call for real against the fake (after one fake login)."""
     timeout = float(spec.get("timeout", 120))
     jobs = [("help", " ".join(p), [*p, "--help"], judge_help) for p in spec.get("paths", [])]
     jobs += [
         ("call", " ".join(c["args"]), list(c["args"]), judge_call) for c in spec.get("calls", [])
     ]
+    session, why = (None, "")
+    if spec.get("run"):
+        session, why = logged_in(spec, az, spec.get("version", ""))
+        spec["login_detail"] = why
+    runs = [
+        ("run", " ".join(c["args"]), fill(list(c["args"])), judge_run) for c in spec.get("run", [])
+    ]
     results: list[dict] = []
+    if session is None:
+        results += [
+            {"kind": k, "target": t, "ok": False, "detail": why, "seconds": 0.0}
+            for k, t, _, _ in runs
+        ]
+    else:
+        jobs += runs
     with concurrent.futures.ThreadPoolExecutor(max_workers=int(spec.get("jobs", 2))) as pool:
-        futures = {pool.submit(run_az, az, args, timeout): (k, t, j) for k, t, args, j in jobs}
+        futures = {
+            pool.submit(run_az, az, args, timeout, None, session if k == "run" else None): (
+                k,
+                t,
+                j,
+            )
+            for k, t, args, j in jobs
+        }
         for future in concurrent.futures.as_completed(futures):
             kind, target, judge = futures[future]
             outcome = future.result()
@@ -172,8 +318,131 @@ def check_commands(spec: dict, az: str, stop_early: bool = False) -> list[dict]:
                 for other in futures:
                     other.cancel()
                 break
-    order = {(k, t): i for i, (k, t, _, _) in enumerate(jobs)}
+    if session:
+        shutil.rmtree(session["template"], ignore_errors=True)
+    order = {(k, t): i for i, (k, t, _, _) in enumerate(jobs + runs)}
     return sorted(results, key=lambda r: order[(r["kind"], r["target"])])
+
+
+def check_certifi(python: str) -> dict:
+    """certifi's ``cacert.pem`` is there and not empty (the run's CA replaces it, so a trim
+    that removed it would go unnoticed by every other check)."""
+    code = "import certifi, os; p = certifi.where(); print(p, os.path.getsize(p))"
+    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    words = proc.stdout.split()
+    ok = proc.returncode == 0 and len(words) == 2 and int(words[1]) > 1000
+    detail = f"{words[0]} ({words[1]} bytes)" if ok else (_last_error(proc.stderr) or "empty")
+    return {
+        "kind": "certifi",
+        "target": "certifi cacert.pem",
+        "ok": ok,
+        "detail": detail,
+        "seconds": 0.0,
+    }
+
+
+SHIM = """import json, os, subprocess, sys, time
+started = time.monotonic()
+proc = subprocess.Popen([os.environ["WORKBENCH_REAL_AZ"], *sys.argv[1:]], stderr=subprocess.PIPE)
+err = proc.stderr.read()
+code = proc.wait()
+sys.stderr.buffer.write(err)
+sys.stderr.flush()
+lines = [ln.strip() for ln in err.decode(errors="replace").splitlines() if ln.strip()]
+bad = [ln for ln in lines if any(n in ln for n in json.loads(os.environ["WORKBENCH_BROKEN"]))]
+bad += [ln for ln in lines if ln.startswith("ERROR") and ln not in bad]
+record = {"argv": sys.argv[1:], "line": os.environ.get("WORKBENCH_LINE"), "code": code,
+          "failure": bad[:5], "seconds": round(time.monotonic() - started, 3)}
+with open(os.environ["WORKBENCH_TRACE"], "a") as handle:
+    handle.write(json.dumps(record) + "\\n")
+sys.exit(code)
+"""
+LINE_TRAP = "set -T\ntrap 'WORKBENCH_LINE=$LINENO; export WORKBENCH_LINE' DEBUG\n"
+
+
+def run_scripts(spec: dict, az: str, python: str, version: str) -> list[dict]:
+    """Run each script in this container against the fake, with dummy values for the
+    environment it reads, ``az`` replaced on PATH by a shim that traces every invocation."""
+    session, why = logged_in(spec, az, version)
+    work = tempfile.mkdtemp(prefix="workbench-trace-")
+    shim_dir = os.path.join(work, "bin")
+    os.makedirs(shim_dir)
+    with open(os.path.join(shim_dir, "az"), "w") as handle:
+        handle.write(f"#!{python}\n{SHIM}")
+    os.chmod(os.path.join(shim_dir, "az"), 0o755)
+    with open(os.path.join(work, "line-trap.sh"), "w") as handle:
+        handle.write(LINE_TRAP)
+    out = []
+    for n, script in enumerate(spec.get("scripts", [])):
+        trace = os.path.join(work, f"trace-{n}.jsonl")
+        config = tempfile.mkdtemp(prefix="azcfg-")
+        if session:
+            shutil.copytree(session["template"], config, dirs_exist_ok=True)
+        env = dict(os.environ, **AZ_ENV)
+        env.update(fake_module().az_env(spec["fake"]["ca"], config))
+        text = _read(script["path"])
+        for name in dict.fromkeys(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", text)):
+            env.setdefault(name, dummy(name))
+        env.update(
+            PATH=f"{shim_dir}:{env.get('PATH', '')}",
+            WORKBENCH_REAL_AZ=az,
+            WORKBENCH_TRACE=trace,
+            WORKBENCH_BROKEN=json.dumps(BROKEN),
+            BASH_ENV=os.path.join(work, "line-trap.sh"),
+        )
+        shell = _shell(text)
+        started = time.monotonic()
+        timeout = float(spec.get("script_timeout", 300))
+        try:
+            proc = subprocess.run(
+                [shell, script["path"]],
+                cwd=script.get("cwd") or os.path.dirname(script["path"]),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            code, tail = proc.returncode, (proc.stdout + proc.stderr).splitlines()[-15:]
+        except subprocess.TimeoutExpired:
+            code, tail = -1, [f"timed out after {timeout:.0f} s"]
+        except OSError as exc:
+            code, tail = -1, [f"cannot run {shell}: {exc}"]
+        calls = []
+        with contextlib.suppress(OSError):
+            calls = [json.loads(line) for line in _read(trace).splitlines() if line.strip()]
+        print(
+            f"script {script['name']}: exit {code}, {len(calls)} az calls",
+            file=sys.stderr,
+            flush=True,
+        )
+        out.append(
+            {
+                "script": script["name"],
+                "exit_code": code,
+                "calls": calls,
+                "tail": tail,
+                "login": why,
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        )
+        shutil.rmtree(config, ignore_errors=True)
+    if session:
+        shutil.rmtree(session["template"], ignore_errors=True)
+    return out
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return handle.read()
+
+
+def _shell(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    if first.startswith("#!") and "bash" not in first and shutil.which("sh"):
+        return "sh"
+    return shutil.which("bash") or "sh"
 
 
 def check_imports(python: str, modules: list[str]) -> list[dict]:
@@ -279,8 +548,10 @@ def probe(spec: dict, az: str, python: str) -> list[dict]:
             continue
         print(f"probe: hiding {name} ({len(files)} files)", file=sys.stderr, flush=True)
         moved = hide(files, os.path.join(HIDE_ROOT, name))
-        called = {tuple(c["path"]) for c in spec.get("calls", [])}
+        called = {tuple(c["path"]) for c in [*spec.get("calls", []), *spec.get("run", [])]}
         quick = {**spec, "paths": [p for p in spec.get("paths", []) if tuple(p) not in called]}
+        if spec.get("run"):  # judged by running code: the auth-boundary replay adds nothing
+            quick["calls"] = []
         try:
             failures = [r for r in check_commands(quick, az, stop_early=True) if not r["ok"]]
         finally:
@@ -347,8 +618,16 @@ def _size_once(path: str, seen: set) -> int:
     return st.st_size
 
 
+def az_version(python: str) -> str:
+    """azure-cli-core's version (the seeded version check needs it)."""
+    code = "from azure.cli.core import __version__; print(__version__)"
+    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    return proc.stdout.strip() or "0.0.0"
+
+
 def main(argv: list[str]) -> int:
-    spec = json.loads(argv[1]) if len(argv) > 1 else {}
+    arg = argv[1] if len(argv) > 1 else "{}"
+    spec = json.loads(_read(arg) if os.path.isfile(arg) else arg)
     az = shutil.which(spec.get("az", "az"))
     out: dict = {"az": az}
     if az is None:
@@ -362,11 +641,25 @@ def main(argv: list[str]) -> int:
         out["footprint"] = footprint(python)
     if spec.get("version_runs"):  # before anything else: the image's real startup cost
         out["startup"] = time_startup(az, int(spec["version_runs"]))
-    if spec.get("precompile", True) and (spec.get("paths") or spec.get("calls")):
+    if spec.get("precompile", True) and any(spec.get(k) for k in ("paths", "calls", "run")):
         out["precompiled"] = precompile(python, int(spec.get("jobs", 2)))
+    fake = None
+    if spec.get("fake"):
+        fake = (
+            fake_module()
+            .FakeAzure(spec["fake"]["cert"], spec["fake"]["key"], spec["fake"].get("fixtures"))
+            .start()
+        )
+        spec.setdefault("version", az_version(python))
     out["checks"] = check_commands(spec, az) + check_imports(python, spec.get("imports", []))
+    if spec.get("certifi"):
+        out["checks"].append(check_certifi(python))
+    if spec.get("scripts"):
+        out["scripts"] = run_scripts(spec, az, python, spec["version"])
     if spec.get("probe"):
         out["probe"] = probe(spec, az, python)
+    if fake:
+        out["fake"] = {**fake.summary(), "login": spec.get("login_detail", "")}
     out["seconds"] = round(time.monotonic() - started, 3)
     print(json.dumps(out))
     return 0
