@@ -9,6 +9,7 @@ import pytest
 from workbench.cli import init as init_cli
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import Package, Recipe, family_of
+from workbench.core.trims.registry import all_trims
 
 TEXT = """\
 # my team's az image
@@ -178,9 +179,7 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     assert run_init([*argv, "--force"]) == 0
     r = Recipe.load(out)
     assert r.scripts == ["../job.sh"] and r.runtime_packages == ["jq"]
-    from workbench.core.trims.registry import all_trims
-
-    assert r.trims == all_trims(system=True)  # every trim mode system allows
+    assert r.trims == all_trims(system=True)  # every trim a system install allows
     assert (out.parent / "workbench.toml.bak").read_text() == "# old\n"
     assert run_init([*argv, "--force", "--mode", "venv"]) == 0  # twice: nothing is lost
     assert (out.parent / "workbench.toml.bak.1").read_text() == "# old\n"

@@ -35,7 +35,7 @@ def test_an_unreadable_command_path_leaves_modules_unknown(tmp_path, line):
 def test_an_indirection_the_scanner_reads_is_pruned_exactly(tmp_path):
     script = tmp_path / "array.sh"
     script.write_text('#!/bin/bash\nargs=(group list)\naz "${args[@]}"\n')
-    assert scripts_context([script]).modules == {"resource"}
+    assert scripts_context([script]).modules == {"resource", "profile"}  # + the login
 
 
 def test_no_scripts_keeps_only_the_api_profile():

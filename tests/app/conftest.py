@@ -79,6 +79,15 @@ def sample_opener(recipe=None, *, offline=False, progress=None) -> Session:
     return sample_session()
 
 
+def no_image(session, *, offline=False):
+    """An ``imager`` for app tests: the sample's base is on no engine or loopback registry,
+    so the whole image is unknown (the header says so); tests/app/test_app_target.py uses
+    the real one."""
+    from workbench.core.errors import WorkbenchError
+
+    raise WorkbenchError(f"base image {session.target.base_image} is not on the engine")
+
+
 @pytest.fixture(autouse=True)
 def config_dir(tmp_path, monkeypatch):
     """Each test gets its own config dir (remembered theme, user themes)."""
@@ -94,6 +103,7 @@ def make_app():
     def make(**kwargs) -> WorkbenchApp:
         kwargs.setdefault("theme", "workbench-dark")
         kwargs.setdefault("opener", sample_opener)
+        kwargs.setdefault("imager", no_image)
         return WorkbenchApp(**kwargs)
 
     return make

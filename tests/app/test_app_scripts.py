@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from workbench.app.loader import RECIPE_FILE, open_session, session_recipe
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.scripts import CALL_MARK, SPOT_MARK
@@ -148,6 +150,35 @@ def test_scripts_snapshot(snap_compare, make_app):
         await _scripts(pilot)
 
     assert snap_compare(_real(make_app), terminal_size=(130, 32), run_before=run_before)
+
+
+@pytest.mark.docker
+@pytest.mark.network  # the Debian index of the base's release
+async def test_programs_the_base_lacks_are_offered_with_their_size(
+    make_app, ready, tmp_path, docker_client, base_image
+):
+    from workbench.core.ospkg.contents import debian_contents
+    from workbench.core.ospkg.index import debian_index
+
+    debian_contents("bookworm", "x86_64")  # fetched now: the app runs offline
+    debian_index("bookworm", "x86_64")
+    (tmp_path / "sum.sh").write_text("#!/bin/bash\ncat sizes | paste -sd+ | bc\nnosuchtool\n")
+    recipe = tmp_path / RECIPE_FILE
+    recipe.write_text(
+        f'base = "{base_image}"\nfamily = "apt"\nscripts = ["sum.sh"]\n'
+        '[target]\npython = "3.11"\nlibc = "glibc"\n[packages]\nazure-cli = "exact"\n'
+    )
+    app = _real(make_app, recipe)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _scripts(pilot)
+        line = _text(app, "#programs")
+        assert "bc → bc 246.8 kB" in line and "nosuchtool: nothing provides it" in line
+        assert "r: add 1 OS package(s), +246.8 kB" in line and "cat" not in line
+        await pilot.press("r")
+        assert app.session.added_runtime == ["bc"] and app.session.dirty
+        assert "(in the runtime packages)" in _text(app, "#programs")
+        assert session_recipe(app.session).runtime_packages == ["bc"]
 
 
 async def test_verdict_line_says_how_sure_the_analysis_is(make_app, ready, tmp_path):

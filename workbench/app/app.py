@@ -17,7 +17,18 @@ from textual.signal import Signal
 
 from workbench.app.build_runner import real_build
 from workbench.app.loader import open_session, save_session
-from workbench.app.messages import LoadProgress, SaveConflict, Saved, SessionLoaded, WorkFailed
+from workbench.app.messages import (
+    BasesFound,
+    ImageEstimated,
+    LoadProgress,
+    Retargeted,
+    SaveConflict,
+    Saved,
+    SessionLoaded,
+    TargetsCompared,
+    VersionsFound,
+    WorkFailed,
+)
 from workbench.app.palette import ENTRIES
 from workbench.app.paths import bundled_dir
 from workbench.app.screens.build import BuildScreen
@@ -36,6 +47,8 @@ from workbench.core.files import ChangedOnDisk, one_line
 
 if TYPE_CHECKING:
     from workbench.core.engine.pipeline import BuildOutcome
+
+VERSIONS_SHOWN = 15  # newest azure-cli versions the target picker lists
 
 
 class WorkbenchApp(App):
@@ -69,6 +82,7 @@ class WorkbenchApp(App):
         offline: bool = False,
         opener: Callable[..., Session] = open_session,
         builder: Callable = real_build,
+        imager: Callable | None = None,
     ) -> None:
         """``opener(recipe, offline=, progress=)`` loads the session in a worker thread;
         ``builder(session, request, cancel=, on_event=, on_progress=)`` builds it
@@ -78,10 +92,13 @@ class WorkbenchApp(App):
         self.offline = offline
         self._opener = opener
         self.builder = builder
+        self._imager = imager  # (session, offline=) -> ImageEstimate; default: the core's
         self._requested_theme = theme
         self.session: Session | None = None
         self.load_error: str | None = None
         self.crash: str | None = None  # the one line an unhandled error leaves on stderr
+        self.image_error: str | None = None
+        self.last_retarget_s: float | None = None
         self.session_changed: Signal[Session | None] = Signal(self, "session-changed")
         self.build_finished: Signal[BuildOutcome] = Signal(self, "build-finished")
 
@@ -119,14 +136,16 @@ class WorkbenchApp(App):
             session = self._opener(
                 self.recipe_path,
                 offline=self.offline,
-                progress=lambda done, total, what: self.post_message(
-                    LoadProgress(done, total, what)
-                ),
+                progress=self._post_progress,
             )
         except Exception as exc:  # shown in place; the app keeps working
             self.post_message(WorkFailed("load", one_line(exc)))
         else:
             self.post_message(SessionLoaded(session))
+
+    def _post_progress(self, done: int, total: int, what: str) -> None:
+        """A worker's progress, posted to the UI (thread-safe)."""
+        self.post_message(LoadProgress(done, total, what))
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -135,6 +154,103 @@ class WorkbenchApp(App):
         for note in message.session.notes:
             self.notify(note, title="Not available yet", severity="warning", timeout=8)
         self.session_changed.publish(self.session)
+        self.estimate_image()
+
+    # -- target: re-resolve, whole image, compare (workers; the UI stays responsive) -------
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="retarget")
+    def retarget(self, choice: dict) -> None:
+        """Re-resolve the session on the chosen target off the UI thread; on failure the
+        last good numbers stay and one line says why."""
+        import time
+
+        from workbench.app.loader import retarget_session
+
+        started = time.perf_counter()
+        try:
+            session = retarget_session(
+                self.session.snapshot(),
+                choice,
+                offline=self.offline,
+                progress=self._post_progress,
+            )
+        except Exception as exc:  # shown in place; the last numbers stay
+            self.post_message(WorkFailed("target", one_line(exc)))
+        else:
+            self.post_message(Retargeted(session, time.perf_counter() - started))
+
+    @on(Retargeted)
+    def _retargeted(self, message: Retargeted) -> None:
+        self.session = message.session
+        self.last_retarget_s = message.seconds
+        self.mark_changed()
+        self.session_changed.publish(self.session)
+        self.notify(
+            f"{self.session.target.describe()}: totals in {message.seconds * 1000:.0f} ms",
+            title="Target changed",
+            timeout=4,
+        )
+        self.estimate_image()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="image")
+    def estimate_image(self) -> None:
+        """The whole-image estimate of the current target (engine, registry, OS index)."""
+        from workbench.app.loader import estimate_whole_image
+
+        imager = self._imager or estimate_whole_image
+        try:
+            image = imager(self.session.snapshot(), offline=self.offline)
+        except Exception as exc:  # the header says the whole image is not known
+            self.post_message(ImageEstimated(None, one_line(exc)))
+        else:
+            self.post_message(ImageEstimated(image))
+
+    @on(ImageEstimated)
+    def _image_estimated(self, message: ImageEstimated) -> None:
+        if self.session is not None:
+            self.session.image = message.image
+            self.image_error = message.error
+            self.session_changed.publish(self.session)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="bases")
+    def find_bases(self) -> None:
+        """Engine images that have a Python, for the target picker."""
+        from workbench.app.loader import engine_bases
+
+        self.post_message(BasesFound(engine_bases()))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="versions")
+    def find_versions(self) -> None:
+        """azure-cli versions on the index, for the target picker (offline: none)."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.sizes.index_versions import available_versions
+
+        if self.offline:
+            return
+        try:
+            self.post_message(VersionsFound(available_versions("azure-cli")[:VERSIONS_SHOWN]))
+        except WorkbenchError as exc:  # the picker keeps its typed field
+            self.post_message(WorkFailed("azure-cli versions", str(exc)))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="compare")
+    def compare_targets(self, bases: list[str]) -> None:
+        """The selection on each base, for the Compare targets view."""
+        from workbench.app.loader import compare_session_targets
+        from workbench.core.images.compare import cheapest
+
+        try:
+            rows = compare_session_targets(self.session.snapshot(), bases, offline=self.offline)
+        except Exception as exc:  # shown in place
+            self.post_message(WorkFailed("compare", one_line(exc)))
+        else:
+            self.post_message(TargetsCompared(rows, cheapest(rows)))
+
+    @on(BasesFound)
+    @on(VersionsFound)
+    @on(TargetsCompared)
+    def _to_modal(self, message) -> None:
+        if self.screen_stack:  # the picker or the compare view, when still open
+            self.screen.post_message(message)
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:

@@ -50,3 +50,41 @@ class Saved(Message):
     """The recipe was written to ``path``."""
 
     path: str
+
+
+@dataclass
+class Retargeted(Message):
+    """The session was re-resolved on another target in ``seconds`` (worker time)."""
+
+    session: object
+    seconds: float
+
+
+@dataclass
+class ImageEstimated(Message):
+    """The whole-image estimate (``ImageEstimate``) of the session's target, or why not."""
+
+    image: object | None
+    error: str | None = None
+
+
+@dataclass
+class BasesFound(Message, bubble=False):  # the app forwards it to the open dialog
+    """Engine images with a Python, for the target picker: ``(image, description)``."""
+
+    bases: list
+
+
+@dataclass
+class TargetsCompared(Message, bubble=False):  # the app forwards it to the open dialog
+    """Rows of the Compare targets view and the cheapest row."""
+
+    rows: list
+    best: object | None
+
+
+@dataclass
+class VersionsFound(Message, bubble=False):  # the app forwards it to the open dialog
+    """azure-cli versions on the package index, newest first, for the target picker."""
+
+    versions: list

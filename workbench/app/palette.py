@@ -18,6 +18,18 @@ class Entry(NamedTuple):
 
 ENTRIES: tuple[Entry, ...] = (
     Entry(
+        "Change target",
+        "Base image, Python, libc, arch, azure-cli version (b on Packages)",
+        "packages",
+        "pick_target",
+    ),
+    Entry(
+        "Compare targets",
+        "The selection on several bases side by side, cheapest marked (g on Packages)",
+        "packages",
+        "compare_targets",
+    ),
+    Entry(
         "Install mode",
         "Cycle system / venv / multistage (m on Packages)",
         "packages",

@@ -18,6 +18,7 @@ from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trim
 
 if TYPE_CHECKING:
     from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.images.whole import ImageEstimate
     from workbench.core.project import Project
     from workbench.core.recipe.recipe import Recipe
     from workbench.core.sizes.model import SizeModel
@@ -43,6 +44,12 @@ class Session:
     dead_weight: dict[str, int] = field(default_factory=dict)  # probe: unneeded -> its bytes
     dead_why: str = ""  # what proved it (the probed image)
     dropped: dict[str, str] = field(default_factory=dict)  # unchecked package -> why
+    overrides: dict[str, str] = field(default_factory=dict)  # target fields set by hand
+    family: str | None = None  # OS package family of a base whose name does not tell it
+    image: ImageEstimate | None = None  # the whole image estimated on the target
+    added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
+    login: str = "service-principal"  # the recipe's login route (core.analysis.login)
+    login_saving: int | None = None  # what login = "none" saves for the choices at analysis
 
     def __post_init__(self) -> None:
         self.name = self.name or self.project.name
@@ -103,6 +110,7 @@ class Session:
         snap.checked, snap.trims = set(self.checked), set(self.trims)
         snap.pins, snap.needed = dict(self.pins), dict(self.needed)
         snap.dead_weight, snap.dropped = dict(self.dead_weight), dict(self.dropped)
+        snap.added_runtime = list(self.added_runtime)
         return snap
 
     def own_bytes(self, name: str) -> int:
@@ -176,6 +184,13 @@ class Session:
         self.install_mode = INSTALL_MODES[(index + 1) % len(INSTALL_MODES)]
         self.dirty = True
         return self.install_mode
+
+    def add_runtime(self, packages: Iterable[str]) -> list[str]:
+        """Add OS packages (for programs the base lacks) to the runtime packages; the new ones."""
+        new = [p for p in dict.fromkeys(packages) if p not in self.added_runtime]
+        self.added_runtime += new
+        self.dirty = self.dirty or bool(new)
+        return new
 
     def toggle_compile(self) -> None:
         """Install with or without .pyc files (without: sourceless, which keeps them, goes)."""
@@ -261,6 +276,16 @@ class Session:
     def total_bytes(self, estimate) -> int:
         """What the image's Python install weighs: the packages plus the venv seed."""
         return estimate.total_bytes + self.seed_bytes()
+
+    def image_line(self, estimate) -> str | None:
+        """``image ~ base + OS + Python = total`` with the Python part of the current choices
+        (base and OS come from the last whole-image estimate of this target)."""
+        image = self.image
+        if image is None or image.base.image != self.target.base_image:
+            return None
+        from dataclasses import replace
+
+        return replace(image, python_bytes=self.total_bytes(estimate)).line()
 
     def trim_savings(self, estimate) -> dict[str, int | None]:
         """Per trim (no-compile included): bytes it saves for the selection of ``estimate``;

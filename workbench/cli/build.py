@@ -70,7 +70,12 @@ def add_run_script_flag(p) -> None:
 
 def run(args) -> int:
     """Plan, build, report; the outcome decides the exit code (see EXIT_CODES)."""
-    plan = Project.open(args.recipe, offline=args.offline).build_plan()
+    from workbench.core.images.probe import complete_recipe
+    from workbench.core.recipe.recipe import Recipe
+
+    recipe = Recipe.load(args.recipe)
+    complete_recipe(recipe)  # a base whose name tells nothing is probed on the engine
+    plan = Project.open(recipe, offline=args.offline).build_plan()
     cancel = threading.Event()
     done: list[BuildOutcome] = []
     heard = [time.monotonic()]
@@ -122,14 +127,23 @@ def run(args) -> int:
     outcome = done[0]
     if outcome.history_error:
         print(f"workbench build: warning: {outcome.history_error}", file=sys.stderr)
+    versus = whole_image_versus(recipe, plan, outcome, args.offline)
     if outcome.failure:
         print(f"workbench build: error: {outcome.failure.line()}", file=sys.stderr)
         if args.json:
             print_json(outcome.to_json())
         return outcome.exit_code
     print_summary(outcome)
+    if versus is not None:
+        from workbench.core.images.whole import versus_lines
+
+        for line in versus_lines(versus):
+            print(line, file=sys.stderr)
     if args.json:
-        print_json(outcome.to_json())
+        data = outcome.to_json()
+        if versus is not None:
+            data["image_estimate"] = versus
+        print_json(data)
     return outcome.exit_code
 
 
@@ -143,6 +157,22 @@ def _wait_bounded(finished: threading.Event, seconds: float) -> None:
                 return
         except KeyboardInterrupt:
             print(f"still cancelling (at most {seconds:.0f} s)...", file=sys.stderr)
+
+
+def whole_image_versus(recipe, plan, outcome, offline: bool) -> dict | None:
+    """The whole-image estimate against the built image; None without a built image or when
+    the estimate cannot be made (its one line goes to stderr)."""
+    from workbench.core.engine.build import connect
+    from workbench.core.images.whole import estimate_image, versus_built
+
+    if outcome.report is None or plan.estimate_bytes is None:
+        return None
+    try:
+        estimate = estimate_image(recipe, plan.estimate_bytes, client=connect(), offline=offline)
+    except WorkbenchError as exc:
+        print(f"note: whole-image estimate not made: {exc}", file=sys.stderr)
+        return None
+    return versus_built(estimate, outcome.report)
 
 
 def log_event(event) -> None:

@@ -13,12 +13,20 @@ from workbench.cli.common import (
     print_json,
     target_from_args,
 )
-from workbench.core.defaults import DEFAULT_AZURE_CLI, NO_COMPILE
+from workbench.core.defaults import (
+    DEFAULT_AZURE_CLI,
+    DEFAULT_BASE_IMAGE,
+    DEFAULT_LOGIN,
+    LOGIN_ROUTES,
+    NO_COMPILE,
+    NO_LOGIN,
+)
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
 from workbench.core.project import Project
 from workbench.core.sizes.estimate import Estimate
-from workbench.core.trims.registry import TRIMS, all_trims, ordered
+from workbench.core.sizes.model import load_size_model
+from workbench.core.trims.registry import TRIMS, all_trims, ordered, path_trims
 from workbench.core.units import fmt_bytes
 
 _SOURCES = {
@@ -60,6 +68,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "what the --script analysis needs)",
     )
     parser.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="with --script: keep az login/logout/account (default) or not (none: the image "
+        "never logs in itself); the other choice's saving is shown",
+    )
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="never touch the network (embedded snapshot or cache only)",
@@ -68,6 +83,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--refresh",
         action="store_true",
         help="resolve against the index again instead of the snapshot/cache",
+    )
+    parser.add_argument(
+        "--image",
+        action="store_true",
+        help="estimate the whole image: base (engine or registry) + OS packages + Python",
+    )
+    parser.add_argument(
+        "--compare-targets",
+        nargs="+",
+        default=[],
+        metavar="BASE",
+        help="estimate the same selection on each base image, the cheapest marked",
+    )
+    parser.add_argument(
+        "--os-package",
+        nargs="+",
+        default=None,
+        metavar="PKG",
+        help="runtime OS packages of the image (default: what the --script scripts call)",
     )
     parser.add_argument("--json", action="store_true", help="machine output on stdout")
     add_target_options(parser)
@@ -84,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             target=target,
             azure_cli=args.azure_cli,
             packages=[str(r) for r in wanted],
+            login=args.login,
             offline=args.offline,
             refresh=args.refresh,
             progress=progress,
@@ -100,16 +135,97 @@ def run(args: argparse.Namespace) -> int:
     if args.no_compile and "sourceless" in trims:
         raise WorkbenchError("--no-compile and trim sourceless are alternatives: choose one")
     compile_ = not (args.no_compile or NO_COMPILE in trims)
-    estimate = project.estimate(requested, trims, compile=compile_)
+    bound = path_trims(trims, project.trim_context) if trims else []
+    estimate = project.model.estimate(requested, compile=compile_, trims=bound)
+    selection = image_selection(args, requested, compile_, bound, trims)
+    if args.compare_targets:
+        return compare(args, selection, progress)
+    image = None
+    if args.image:
+        from workbench.core.images.compare import engine_or_none, image_of, python_bytes
+
+        image = image_of(
+            target.base_image or args.base or DEFAULT_BASE_IMAGE,
+            selection,
+            python_bytes(project.model, selection),
+            project.model,
+            client=engine_or_none(),
+            offline=args.offline,
+        )
+    saving = None
+    if analysis is not None:
+        saving = project.login_saving(requested, trims, compile=compile_)
     if args.json:
         data = estimate.to_json()
         data["untrimmed_bytes"] = estimate.untrimmed_bytes
+        if image is not None:
+            data["image"] = image.to_json()
+        if saving is not None:
+            data["login"] = {"route": args.login, "none_saves_bytes": saving}
         print_json(data)
     else:
         print(render_table(estimate))
+        if saving is not None:
+            print(login_line(args.login, saving))
+        if image is not None:
+            print(image.line())
+            for key, source in image.sources.items():
+                print(f"  {key}: {source}")
     for line in notes(project.model.note, estimate):
         print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+def image_selection(args, requested, compile_, path_trims_, trims):
+    """The selection --image and --compare-targets estimate (multistage, the OS packages
+    given or those the scripts visibly call)."""
+    from workbench.core.analysis.runtime import guess_runtime_packages
+    from workbench.core.images.compare import Selection
+
+    runtime = (
+        args.os_package if args.os_package is not None else guess_runtime_packages(args.script)
+    )
+    return Selection(
+        tuple(requested),
+        args.azure_cli,
+        compile_,
+        tuple(path_trims_),
+        tuple(trims),
+        runtime_packages=tuple(runtime),
+    )
+
+
+def compare(args, selection, progress) -> int:
+    """``--compare-targets``: one row per base, the cheapest marked."""
+    from workbench.core.images.compare import cheapest, compare_targets, engine_or_none
+
+    overrides = {"python": args.python, "libc": args.libc, "arch": args.arch}
+    rows = compare_targets(
+        args.compare_targets,
+        selection,
+        lambda t: load_size_model(t, args.azure_cli, offline=args.offline, progress=progress),
+        image=args.image,
+        client=engine_or_none() if args.image or not args.offline else None,
+        offline=args.offline,
+        overrides=overrides,
+    )
+    best = cheapest(rows)
+    if args.json:
+        print_json(
+            {"targets": [r.to_json() for r in rows], "cheapest": best.base if best else None}
+        )
+    else:
+        size = fmt_bytes
+        for row in rows:
+            mark = "*" if row is best else " "
+            if row.error:
+                print(f"{mark} {row.base}: {row.error}")
+                continue
+            whole = f"  {row.image.line()}" if row.image else ""
+            python = size(row.python_bytes)
+            print(f"{mark} {row.base}: {row.target.describe()}; Python {python}{whole}")
+        print("(* = cheapest)")
+    return 0 if best else 1
 
 
 def notes(model_note: str | None, estimate: Estimate) -> list[str]:
@@ -121,6 +237,16 @@ def notes(model_note: str | None, estimate: Estimate) -> list[str]:
         for name in estimate.no_wheel
     ]
     return out
+
+
+def login_line(route: str, saving: int) -> str:
+    """The login choice and what ``login = "none"`` saves, as one line."""
+    if route == NO_LOGIN:
+        return f"login none: the image never logs in itself; saves {fmt_bytes(saving)}"
+    return (
+        f"login {route}: az login/logout/account kept; "
+        f'login = "none" would save {fmt_bytes(saving)}'
+    )
 
 
 def chosen_trims(words: list[str]) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from workbench.core.analysis.runtime import guess_runtime_packages
+from workbench.core.defaults import DEFAULT_LOGIN, LOGIN_ROUTES
 from workbench.core.errors import WorkbenchError
 from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
@@ -36,7 +38,20 @@ def add_parser(subparsers) -> None:
         help=f"all | none | trims from: {', '.join(TRIMS)} (default all)",
     )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument("--runtime-package", nargs="+", default=None, metavar="PKG")
+    p.add_argument(
+        "--runtime-package",
+        nargs="+",
+        default=None,
+        metavar="PKG",
+        help="OS packages for the image (default: those adding the programs the scripts run "
+        "that the base lacks, found on the engine)",
+    )
+    p.add_argument(
+        "--login",
+        choices=LOGIN_ROUTES,
+        default=DEFAULT_LOGIN,
+        help="keep az login/logout/account (default) or not (none: the image never logs in)",
+    )
     p.add_argument("--pip-ca", metavar="PATH", help="CA bundle for pip (default: $PIP_CERT)")
     p.add_argument("--index-url", metavar="URL", help="pip index URL for the build")
     p.add_argument(
@@ -69,8 +84,9 @@ def run(args) -> int:
         if not Path(script).is_file():
             raise WorkbenchError(f"script {script} not found")
     packages = list(args.package)
-    if args.script:
-        packages += analysed_packages(args.script, args.azure_cli)
+    analysis = analyse(args.script, args.azure_cli, args.login) if args.script else None
+    if analysis is not None:
+        packages += analysis.package_names()
     if not packages:
         raise WorkbenchError("no packages: pass --script to analyse or --package NAME...")
     recipe = Recipe(
@@ -88,11 +104,18 @@ def run(args) -> int:
             if args.runtime_package is not None
             else guess_runtime_packages(args.script)
         ),
+        login=args.login,
         pip=PipSettings(args.index_url, args.pip_ca or os.environ.get("PIP_CERT") or None),
     )
     recipe.path = out
+    probe_base(recipe)
     if args.trace:
         trace(recipe, args.script)
+    if analysis is not None and args.runtime_package is None:
+        from workbench.core.images.programs import fill_runtime_packages
+
+        for line in fill_runtime_packages(recipe, analysis.external_commands):
+            print(f"note: {line}", file=sys.stderr)
     recipe.validate(str(out))
     recipe.save(out, overwrite=args.force, backup="numbered")
     if args.json:
@@ -105,8 +128,6 @@ def run(args) -> int:
 def trace(recipe: Recipe, scripts: list[str]) -> None:
     """Record what the scripts ran, traced in the reference image, in ``observed_paths``; the
     packages those paths need join the selection."""
-    import sys
-
     from workbench.core.analysis.scripts import analyze
     from workbench.core.engine.build import connect
     from workbench.core.engine.smoke import observe_scripts
@@ -135,6 +156,18 @@ def trace(recipe: Recipe, scripts: list[str]) -> None:
     recipe.packages += [Package(n) for n in dict.fromkeys(extra) if n not in known]
 
 
+def probe_base(recipe: Recipe) -> None:
+    """A base whose name tells neither its Python/libc nor its package family is probed on the
+    engine, and what it holds is recorded in the recipe (``family``, ``[target]``)."""
+    from workbench.core.images.probe import complete_recipe
+
+    if complete_recipe(recipe) is not None:
+        print(
+            f"probed {recipe.base}: recorded its target and OS family in the recipe",
+            file=sys.stderr,
+        )
+
+
 def choose_trims(words: list[str], mode: str) -> list[str]:
     """``all`` (every trim the mode allows), ``none``, or named trims."""
     if words == ["none"]:
@@ -154,3 +187,14 @@ def analysed_packages(
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
     return [p.name for p in analysis.packages]
+
+
+def analyse(scripts: list[str], version: str, login: str):
+    """The scripts' analysis: the packages their az commands need, the programs they run;
+    a script that cannot be read is one line."""
+    from workbench.core.analysis.scripts import analyze
+
+    analysis = analyze(scripts, version, login=login)
+    if analysis.errors:
+        raise WorkbenchError(analysis.errors[0])
+    return analysis

@@ -48,3 +48,29 @@ def put_json(kind: str, key: str, payload: dict) -> None:
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     envelope = {"key": key, "digest": hashlib.sha256(body).hexdigest(), "payload": payload}
     write_atomic(_entry_path(kind, key), json.dumps(envelope).encode())
+
+
+def _bytes_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / key[:2] / f"{key}.bin"
+
+
+def get_bytes(kind: str, key: str) -> bytes | None:
+    """A cached blob stored by ``put_bytes``, or None when missing or corrupt (then removed).
+    For large entries: checked by hashing the bytes, with no JSON round trip."""
+    path = _bytes_path(kind, key)
+    try:
+        digest, _, body = path.read_bytes().partition(b"\n")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        body, digest = b"", b"-"
+    if hashlib.sha256(body).hexdigest().encode() == digest:
+        return body
+    path.unlink(missing_ok=True)
+    return None
+
+
+def put_bytes(kind: str, key: str, body: bytes) -> None:
+    """Store ``body`` under ``key`` behind a digest line that ``get_bytes`` verifies."""
+    digest = hashlib.sha256(body).hexdigest().encode()
+    write_atomic(_bytes_path(kind, key), digest + b"\n" + body)

@@ -7,3 +7,6 @@ PIN_MODES = ("exact", "compatible", "none")
 INSTALL_MODES = ("system", "venv", "multistage")
 NO_COMPILE = "no-compile"  # the trim that installs without .pyc (``compile`` in the faces)
 VENV = "/opt/az"  # where venv and multistage installs put azure-cli (and reference images)
+DEFAULT_LOGIN = "service-principal"  # the image logs in itself (az login/logout/account kept)
+NO_LOGIN = "none"  # the image never logs in itself: the login commands are not kept
+LOGIN_ROUTES = (DEFAULT_LOGIN, NO_LOGIN)

@@ -22,7 +22,14 @@ from pathlib import Path
 
 from workbench.core.analysis.scripts import ScriptAnalysis, analyze
 from workbench.core.analysis.trim_context import api_versions, trim_context
-from workbench.core.defaults import CLI, CORE, DEFAULT_AZURE_CLI, NO_COMPILE
+from workbench.core.defaults import (
+    CLI,
+    CORE,
+    DEFAULT_AZURE_CLI,
+    DEFAULT_LOGIN,
+    NO_COMPILE,
+    NO_LOGIN,
+)
 from workbench.core.engine.pipeline import BuildPlan
 from workbench.core.engine.smoke import SmokeCall
 from workbench.core.errors import WorkbenchError
@@ -49,6 +56,7 @@ class Project:
     analysis: ScriptAnalysis | None  # None: no scripts
     model: SizeModel
     offline: bool = False
+    login: str = DEFAULT_LOGIN  # the image's login route: its commands are kept (or "none")
 
     # ---- opening ----------------------------------------------------------------------
     @classmethod
@@ -70,6 +78,7 @@ class Project:
             recipe.azure_cli,
             recipe.target_of(),
             [p.name for p in recipe.packages],
+            login=recipe.login,
             offline=offline,
             progress=progress,
         )
@@ -83,6 +92,7 @@ class Project:
         azure_cli: str = DEFAULT_AZURE_CLI,
         packages: Sequence[str] = (),
         name: str = "",
+        login: str = DEFAULT_LOGIN,
         offline: bool = False,
         refresh: bool = False,
         progress: Progress | None = None,
@@ -97,6 +107,7 @@ class Project:
             azure_cli,
             target,
             list(packages),
+            login=login,
             offline=offline,
             refresh=refresh,
             progress=progress,
@@ -112,14 +123,16 @@ class Project:
         target: Target,
         packages: list[str],
         *,
+        login: str,
         offline: bool,
         refresh: bool = False,
         progress: Progress | None = None,
     ) -> Project:
         observed = tuple(recipe.observed_paths) if recipe is not None else ()
-        analysis = _analyse(scripts, azure_cli, observed)
+        search = (recipe.root,) if recipe is not None else ()
+        analysis = _analyse(scripts, azure_cli, login, observed, search)
         model = _size_model(target, azure_cli, packages, offline, refresh, progress)
-        return cls(name, recipe, scripts, azure_cli, analysis, model, offline)
+        return cls(name, recipe, scripts, azure_cli, analysis, model, offline, login)
 
     def with_recipe(self, recipe: Recipe, *, progress: Progress | None = None) -> Project:
         """This project for an edited ``recipe``: knowledge, analysis and model are kept when
@@ -128,10 +141,11 @@ class Project:
         same_scripts = [p.resolve() for p in scripts] == [p.resolve() for p in self.scripts]
         observed = tuple(recipe.observed_paths)
         same_observed = observed == (tuple(self.recipe.observed_paths) if self.recipe else ())
-        if same_scripts and same_observed and recipe.azure_cli == self.azure_cli:
+        same_login = recipe.login == self.login
+        if same_scripts and same_observed and same_login and recipe.azure_cli == self.azure_cli:
             analysis = self.analysis
         else:
-            analysis = _analyse(scripts, recipe.azure_cli, observed)
+            analysis = _analyse(scripts, recipe.azure_cli, recipe.login, observed, (recipe.root,))
         model = self.model
         names = [p.name for p in recipe.packages]
         target = recipe.target_of()
@@ -149,14 +163,43 @@ class Project:
             azure_cli=recipe.azure_cli,
             analysis=analysis,
             model=model,
+            login=recipe.login,
         )
+
+    def retarget(
+        self,
+        target: Target,
+        azure_cli: str,
+        *,
+        extra: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> Project:
+        """This project on another target or azure-cli version: the size model for it (with
+        ``extra``, the packages chosen beyond the scripts' needs), the analysis anew only for
+        another version."""
+        analysis = self.analysis
+        if azure_cli != self.azure_cli:
+            observed = tuple(self.recipe.observed_paths) if self.recipe else ()
+            search = (self.recipe.root,) if self.recipe else ()
+            analysis = _analyse(self.scripts, azure_cli, self.login, observed, search)
+        model = _size_model(target, azure_cli, extra, self.offline, False, progress)
+        return replace(self, azure_cli=azure_cli, analysis=analysis, model=model)
 
     def with_scripts(self, scripts: Iterable[str | os.PathLike]) -> Project:
         """This project with other scripts (analysed anew; the size model is kept: what the
         analysis adds is part of azure-cli's closure)."""
         paths = tuple(Path(s) for s in scripts)
         observed = tuple(self.recipe.observed_paths) if self.recipe else ()
-        return replace(self, scripts=paths, analysis=_analyse(paths, self.azure_cli, observed))
+        search = (self.recipe.root,) if self.recipe else ()
+        analysis = _analyse(paths, self.azure_cli, self.login, observed, search)
+        return replace(self, scripts=paths, analysis=analysis)
+
+    def with_login(self, route: str) -> Project:
+        """This project for another login route (the scripts analysed again)."""
+        observed = tuple(self.recipe.observed_paths) if self.recipe else ()
+        search = (self.recipe.root,) if self.recipe else ()
+        analysis = _analyse(self.scripts, self.azure_cli, route, observed, search)
+        return replace(self, analysis=analysis, login=route)
 
     # ---- answers ----------------------------------------------------------------------
     @cached_property
@@ -251,7 +294,7 @@ class Project:
             files=dict(built.files),
             buildargs=dict(built.build_args),
             calls=calls,
-            paths=tuple(c.path for c in calls),
+            paths=tuple(c.path for c in calls) + self.login_paths(),
             imports=tuple(m for n in names if n not in (CLI, CORE) for m in self.import_names(n)),
             probe_packages=tuple(n for n in names if n not in baseline),
             estimate_bytes=self.python_bytes(),
@@ -262,6 +305,33 @@ class Project:
             scripts=tuple(str(s) for s in self.scripts),
             azure_cli=self.azure_cli,
         )
+
+    def login_saving(
+        self, requested: Sequence[str], trims: Sequence[str], *, compile: bool
+    ) -> int | None:
+        """Bytes ``login = "none"`` saves for a selection: the estimate of ``requested`` (hand
+        picks plus the analysis's packages) under ``trims`` with the login kept, minus the same
+        without the packages and modules only the login needs (None without an analysis)."""
+        if self.analysis is None or not self.analysis.analysed:
+            return None
+        other = self.with_login(NO_LOGIN if self.login != NO_LOGIN else DEFAULT_LOGIN)
+        routes = {self.login: self, other.login: other}
+        needs = {
+            route: p.analysis.package_names() if p.analysis else () for route, p in routes.items()
+        }
+        login_only = set(needs[DEFAULT_LOGIN]) - set(needs[NO_LOGIN])
+        hand = [n for n in requested if n not in needs[self.login]]
+        totals = {}
+        for route, project in routes.items():
+            names = [*hand, *needs[route]]
+            if route == NO_LOGIN:
+                names = [n for n in names if n not in login_only or n in hand]
+            totals[route] = project.estimate(names, trims, compile=compile).total_bytes
+        return totals[DEFAULT_LOGIN] - totals[NO_LOGIN]
+
+    def login_paths(self) -> tuple[tuple[str, ...], ...]:
+        """The command paths the image's own login needs (checked by the smoke test too)."""
+        return tuple(c.path for c in self.analysis.login_commands) if self.analysis else ()
 
     def settings(self) -> dict[str, str]:
         """What a build comparison shows beside the packages: base, Python, mode, trims."""
@@ -296,13 +366,20 @@ class Project:
 
 
 def _analyse(
-    scripts: tuple[Path, ...], azure_cli: str, observed: tuple[str, ...] = ()
+    scripts: tuple[Path, ...],
+    azure_cli: str,
+    login: str = DEFAULT_LOGIN,
+    observed: tuple[str, ...] = (),
+    search: tuple[Path, ...] = (),
 ) -> ScriptAnalysis | None:
     """The scripts' analysis (None without scripts), with the paths a traced run observed;
+    sourced scripts are looked for beside each script and in ``search`` (the recipe's folder);
     an unknown version is in its errors."""
     if not scripts:
         return None
-    return analyze([str(s) for s in scripts], azure_cli, observed=observed)
+    return analyze(
+        [str(s) for s in scripts], azure_cli, login=login, search_dirs=search, observed=observed
+    )
 
 
 def _size_model(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
 from workbench.app.messages import LoadProgress
@@ -20,12 +22,24 @@ from workbench.app.widgets.trims import TrimToggle
 from workbench.core.defaults import NO_COMPILE
 from workbench.core.units import fmt_bytes
 
+if TYPE_CHECKING:
+    from workbench.core.project import Project
+
 # the trims row, wrapped: azure-cli and SDK code; other packages' files; small things
 TRIM_ROWS = (
     PATH_TRIMS[:5],
     ("prune-pygments", "strip-binaries", "drop-pip", "drop-records", "sourceless"),
     ("drop-tests", "drop-stubs", "drop-docs"),
 )
+
+
+@dataclass
+class LoginChanged(Message):
+    """The scripts were analysed for another login route."""
+
+    route: str
+    project: Project
+    saving: int | None
 
 
 class Toggle(Static):
@@ -52,16 +66,21 @@ class PackagesScreen(WorkbenchScreen):
         Binding("o", "sort", "Sort", id="cycle-sort"),
         Binding("t", "focus_trims", "Trims", id="focus-trims"),
         Binding("d", "drop_dead_weight", "Drop dead weight", id="drop-dead-weight"),
+        Binding("b", "pick_target", "Target", id="pick-target"),
+        Binding("g", "compare_targets", "Compare targets", id="compare-targets"),
+        Binding("l", "login", "Login", id="cycle-login", show=False),  # the toggle says (l)
         Binding("slash", "filter", "Filter", id="filter", priority=True),  # typed keys follow
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="target")
+        yield Toggle("pick_target", id="target")
+        yield Static(id="image")
         with Horizontal(id="options-bar"):
             yield Toggle("install_mode", id="install")
             yield Toggle("compile", id="pyc")
             yield Toggle("sort", id="sort")
+            yield Toggle("login", id="login")
         for row, names in enumerate(TRIM_ROWS):
             with Horizontal(id="trims" if row == 0 else f"trims-{row + 1}", classes="trims"):
                 label = _labelled("Trims", "(t)") if row == 0 else " " * len("Trims (t)")
@@ -88,7 +107,7 @@ class PackagesScreen(WorkbenchScreen):
             _labelled(
                 "Target",
                 f"{t.base_image or 'custom'} · Python {t.python} · {libc} · {t.arch}"
-                f" · azure-cli {session.model.azure_cli_version}",
+                f" · azure-cli {session.model.azure_cli_version} (b)",
             )
         )
         self._refill()
@@ -131,6 +150,14 @@ class PackagesScreen(WorkbenchScreen):
         note.display = bool(problems)
         note.update(Content(" · ".join(f"{n} n/a: {why}" for n, why in problems.items())))
         self.query_one("#sort", Toggle).update(_labelled("Sort", f"{table.sort_mode} (o)"))
+        line = session.image_line(estimate)
+        why = self.app.image_error if session.image is None else None
+        self.query_one("#image", Static).update(
+            _labelled("Image", line or (f"not estimated: {why}" if why else "estimating…"))
+        )
+        login = self.query_one("#login", Toggle)
+        login.display = session.login_saving is not None
+        login.update(_labelled("Login", _login_text(session)))
         script = sum(1 for n in session.checked if n in session.needed)
         hand = len(session.checked) - script
         dead = sum(session.dead_weight.get(n, 0) for n in session.checked)
@@ -226,6 +253,72 @@ class PackagesScreen(WorkbenchScreen):
             )
             self.refresh_numbers()
 
+    def action_pick_target(self) -> None:
+        from workbench.app.loader import official_bases
+        from workbench.app.screens.target import TargetModal
+
+        session = self.app.session
+        if session is None:
+            return
+        current = {
+            "base": session.target.base_image or "",
+            **session.overrides,
+            "azure_cli": session.model.azure_cli_version,
+        }
+        self.app.push_screen(
+            TargetModal(current, official_bases()),
+            lambda choice: self.app.retarget(choice) if choice else None,
+        )
+        self.app.find_bases()
+        self.app.find_versions()
+
+    def action_compare_targets(self) -> None:
+        from workbench.app.screens.target import CompareModal
+
+        session = self.app.session
+        if session is None:
+            return
+        t = session.target
+        mine = [t.base_image] if t.base_image else []
+        others = [
+            f"python:{v}-{f}" for v in ("3.11", "3.12", "3.13") for f in ("alpine", "slim-trixie")
+        ]
+        self.app.push_screen(CompareModal())
+        self.app.compare_targets(list(dict.fromkeys([*mine, *others])))
+
+    def action_login(self) -> None:
+        """Keep the image's login or not (``login = "none"``): the scripts are analysed again."""
+        from workbench.core.defaults import LOGIN_ROUTES
+
+        session = self.app.session
+        if session is None or session.login_saving is None:
+            return
+        route = LOGIN_ROUTES[(LOGIN_ROUTES.index(session.login) + 1) % len(LOGIN_ROUTES)]
+        self.query_one("#login", Toggle).update(_labelled("Login", f"{route}… (analysing)"))
+        self.relogin(session.snapshot(), route)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="login")
+    def relogin(self, session, route: str) -> None:
+        from workbench.app.loader import change_login
+        from workbench.core.files import one_line
+
+        try:
+            project, saving = change_login(session, route)
+        except Exception as exc:  # shown in place; the app keeps working
+            self.notify(one_line(exc), title="Login", severity="error")
+        else:
+            self.post_message(LoginChanged(route, project, saving))
+
+    @on(LoginChanged)
+    def _login_changed(self, message: LoginChanged) -> None:
+        from workbench.app.loader import apply_login
+
+        session = self.app.session
+        apply_login(session, message.route, message.project)
+        session.login_saving = message.saving
+        self.app.session_changed.publish(session)
+        self.refresh_numbers()
+
     def action_focus_trims(self) -> None:
         self.query(TrimToggle).first().focus()
 
@@ -258,6 +351,14 @@ class PackagesScreen(WorkbenchScreen):
 def _labelled(label: str, value: str) -> Content:
     """``label value`` with the label in bold."""
     return Content.assemble((label, "bold"), " ", value)
+
+
+def _login_text(session) -> str:
+    """The login choice and what ``login = "none"`` saves."""
+    saved = fmt_bytes(session.login_saving)
+    if session.login == "none":
+        return f"none (l) · the image never logs in itself; saves {saved}"
+    return f"{session.login} (l) · none saves {saved}"
 
 
 def _seed_note(session) -> str:

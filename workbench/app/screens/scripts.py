@@ -1,5 +1,6 @@
 """The Scripts screen: the analysed scripts with their ``az`` calls marked, each call's command
-modules and packages, the spots the analysis could not resolve; add a script (``a``)."""
+modules and packages, the spots the analysis could not resolve; add a script (``a``); the
+programs the scripts run that the base lacks, with the OS packages that add them (``r``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
+from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
 
@@ -42,6 +44,15 @@ class ScriptAdded(Message):
     """A script was added and everything analysed again."""
 
     project: Project
+
+
+@dataclass
+class ProgramsChecked(Message):
+    """The base was asked for the scripts' programs: a ``Provision``, or one line."""
+
+    analysis: object
+    provision: object | None
+    error: str = ""
 
 
 @dataclass
@@ -77,6 +88,7 @@ class ScriptsScreen(WorkbenchScreen):
     AUTO_FOCUS = "#commands"
     BINDINGS: ClassVar[list] = [
         Binding("a", "add_script", "Add script", id="add-script"),
+        Binding("r", "add_runtime", "Add OS packages", id="add-runtime"),
     ]
 
     def __init__(self) -> None:
@@ -85,6 +97,7 @@ class ScriptsScreen(WorkbenchScreen):
         self._view = None
         self.shown_script: str | None = None  # the script shown
         self.selected_line: int | None = None  # the selected line
+        self._provision = None  # what the base lacks for the shown analysis
 
     def compose_body(self) -> ComposeResult:
         yield Static("Analysing the scripts…", id="scripts-status")
@@ -102,6 +115,8 @@ class ScriptsScreen(WorkbenchScreen):
                 yield DataTable(id="commands", cursor_type="row", zebra_stripes=True)
                 yield Static("Unresolved", id="unresolved-title", classes="section")
                 yield DataTable(id="unresolved", cursor_type="row")
+                yield Static("Programs the base lacks", classes="section")
+                yield Static("Asking the base image…", id="programs")
 
     def on_mount(self) -> None:
         self.query_one("#commands", DataTable).add_columns(
@@ -125,7 +140,7 @@ class ScriptsScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, exclusive=True, group="scripts-view")
     def load_view(self, session) -> None:
         """Read the scripts and map each call to its modules and packages."""
-        from workbench.app.loader import scripts_view
+        from workbench.app.loader import base_programs, scripts_view
 
         try:
             view = scripts_view(session.scripts, session.analysis)
@@ -133,6 +148,34 @@ class ScriptsScreen(WorkbenchScreen):
             self.post_message(ScriptFailed(one_line(exc)))
         else:
             self.post_message(ViewLoaded(session.analysis, view))
+        try:
+            provision = base_programs(session, offline=self.app.offline)
+        except Exception as exc:  # the engine or the index is not there: said in place
+            self.post_message(ProgramsChecked(session.analysis, None, one_line(exc)))
+        else:
+            self.post_message(ProgramsChecked(session.analysis, provision))
+
+    @on(ProgramsChecked)
+    def _programs_checked(self, message: ProgramsChecked) -> None:
+        if self.app.session is None or message.analysis is not self.app.session.analysis:
+            return
+        self._provision = message.provision
+        self.query_one("#programs", Static).update(
+            programs_line(message.provision, self.app.session.added_runtime, message.error)
+        )
+
+    def action_add_runtime(self) -> None:
+        session, provision = self.app.session, self._provision
+        if session is None or provision is None or not provision.packages:
+            self.notify("No OS package to add", title="Programs")
+            return
+        added = session.add_runtime(provision.packages)
+        self.app.mark_changed()
+        self.query_one("#programs", Static).update(programs_line(provision, session.added_runtime))
+        self.notify(
+            f"runtime packages: +{', '.join(added)}" if added else "already added",
+            title="Programs",
+        )
 
     @on(ViewLoaded)
     def _view_loaded(self, message: ViewLoaded) -> None:
@@ -315,3 +358,25 @@ class ScriptsScreen(WorkbenchScreen):
         if self._analysis is not None:
             self._fill_status(self._analysis)
         self.notify(message.error, title="Scripts", severity="error", timeout=8)
+
+
+def programs_line(provision, added: list[str], error: str = "") -> Content:
+    """The programs the base lacks, each with its package and size, and the ``r`` offer."""
+    if provision is None:
+        return Content.assemble((f"cannot check the base: {error}", "$warning"))
+    if not provision.missing:
+        return Content(f"none: the base has all {len(provision.found)} program(s) the scripts run")
+    parts = []
+    for item in provision.missing:
+        if item.package is None:
+            parts.append((f"{item.command}: nothing provides it", "$error"))
+        else:
+            parts.append(f"{item.command} → {item.package} {fmt_bytes(item.bytes)}")
+        parts.append(" · ")
+    todo = [p for p in provision.packages if p not in added]
+    offer = (
+        f"  r: add {len(todo)} OS package(s), +{fmt_bytes(provision.total_bytes)}"
+        if todo
+        else "  (in the runtime packages)"
+    )
+    return Content.assemble(*parts[:-1], (offer, "$text-muted"))

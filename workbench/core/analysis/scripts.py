@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.core.analysis.login import login_calls
+from workbench.core.defaults import DEFAULT_LOGIN
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.baseline import UNDECLARED_IMPORTS
 from workbench.core.knowledge.load_plan import LoadPlan, plan_load
@@ -39,7 +41,7 @@ class Command:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.file).name}:{self.line}"
+        return f"{Path(self.file).name}:{self.line}" if self.line else self.file
 
     @property
     def label(self) -> str:
@@ -117,6 +119,13 @@ class ScriptAnalysis:
     knowledge_loaded: bool
     load_plan: LoadPlan | None = None
     external_commands: tuple[ExternalCommand, ...] = ()  # other programs the scripts run
+    login: str = DEFAULT_LOGIN  # the recipe's login route (``analysis.login``)
+    login_commands: tuple[Command, ...] = ()  # what the image's own login runs
+
+    @property
+    def all_commands(self) -> tuple[Command, ...]:
+        """The scripts' calls and the login's: what the image must be able to run."""
+        return self.commands + self.login_commands
 
     @property
     def analysed(self) -> bool:
@@ -156,6 +165,7 @@ class ScriptAnalysis:
         return {
             "azure_cli": self.version,
             "commands": [c.to_json() for c in self.commands],
+            "login": {"route": self.login, "commands": [c.to_json() for c in self.login_commands]},
             "modules": [m.to_json() for m in self.modules],
             "packages": [p.to_json() for p in self.packages],
             "unresolved": [u.to_json() for u in self.unresolved],
@@ -294,12 +304,14 @@ def analyze(
     version: str = EMBEDDED_VERSION,
     *,
     knowledge: Knowledge | None = None,
+    login: str = DEFAULT_LOGIN,
     search_dirs: Iterable[str | Path] = (),
     observed: Iterable[str] = (),
 ) -> ScriptAnalysis:
     """Analyse the scripts at ``paths`` against azure-cli ``version`` (see module docstring).
     ``observed``: command paths a traced run saw (the recipe's ``observed_paths``), counted as
-    commands whose file is ``OBSERVED``."""
+    commands whose file is ``OBSERVED``; ``login``: the recipe's login route (its commands are
+    kept, see ``analysis.login``)."""
     errors: list[str] = []
     calls: list[AzCall] = []
     spots: list[Spot] = []
@@ -323,11 +335,12 @@ def analyze(
             errors.append(str(exc))
     commands, unknown = _resolve_calls(calls, knowledge)
     commands += [Command(tuple(p.split()), OBSERVED, 0, tuple(p.split())) for p in observed]
+    logins, _ = _resolve_calls(login_calls(login), knowledge)
     modules: tuple[Reasoned, ...] = ()
     packages: tuple[Reasoned, ...] = ()
     plan = None
     if knowledge is not None:
-        modules, packages, plan = _derive(knowledge, commands)
+        modules, packages, plan = _derive(knowledge, commands + logins)
     unresolved = sorted([*spots, *unknown], key=lambda s: (s.file, s.line))
     return ScriptAnalysis(
         version=knowledge.version if knowledge else version,
@@ -339,5 +352,7 @@ def analyze(
         files=tuple(files),
         knowledge_loaded=knowledge is not None,
         load_plan=plan,
+        login=login,
+        login_commands=tuple(logins),
         external_commands=tuple(external),
     )

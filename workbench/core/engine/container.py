@@ -8,7 +8,7 @@ import contextlib
 import io
 import json
 import tarfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 
 from workbench.core.errors import WorkbenchError
@@ -50,24 +50,71 @@ def run_driver(
     ``progress`` gets each line the driver logs on stderr while it runs. Raises
     WorkbenchError (exit 1) when the image cannot run it.
     """
+    content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
+    argv = ["python3", f"{RUN_DIR}/smoke_driver.py", f"{RUN_DIR}/spec.json"]
+    run = run_offline(
+        client,
+        image,
+        argv,
+        files=content,
+        extra_hosts=extra_hosts,
+        timeout=timeout,
+        progress=progress,
+        what="the check container",
+    )
+    return _json_of(image, *run)
+
+
+def run_python(
+    client,
+    image: str,
+    source: str,
+    args: Sequence[str] = (),
+    *,
+    timeout: float = 1800,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Run the standard-library script ``source`` with ``args`` in a throw-away container of
+    ``image`` with no network, as root, and return the JSON of the last line it prints."""
+    argv = ["python3", f"{RUN_DIR}/script.py", *args]
+    files = {"script.py": source.encode()}
+    run = run_offline(client, image, argv, files=files, timeout=timeout, progress=progress)
+    return _json_of(image, *run)
+
+
+def run_offline(
+    client,
+    image: str,
+    argv: list[str],
+    *,
+    files: Mapping[str, bytes] | None = None,
+    extra_hosts: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    progress: Callable[[str], None] | None = None,
+    what: str = "the container",
+) -> tuple[dict, str, str]:
+    """Run ``argv`` (its first word the entrypoint) in a throwaway container of ``image``
+    (``--network none``, root; ``files`` copied into ``RUN_DIR`` before it starts):
+    ``(wait status, stdout, stderr)``. ``progress`` gets each stderr line while it runs.
+    One WorkbenchError line when it cannot run."""
     import docker
 
     try:
         client.images.get(image)  # run() would try to pull it instead
     except docker.errors.ImageNotFound:
         raise WorkbenchError(f"image {image} is not on the engine; build it first") from None
-    content = {**payload_files(), **(files or {}), "spec.json": json.dumps(spec).encode()}
     container = None
     try:
         container = client.containers.create(
             image,
-            entrypoint=["python3", f"{RUN_DIR}/smoke_driver.py"],
-            command=[f"{RUN_DIR}/spec.json"],
+            entrypoint=argv[:1],
+            command=argv[1:],
             network_mode="none",
             extra_hosts=dict(extra_hosts or {}),
             user="0",
         )
-        container.put_archive("/", _archive(content))
+        if files:
+            container.put_archive("/", _archive(files))
         container.start()
     except docker.errors.APIError as exc:
         if container is not None:
@@ -86,12 +133,17 @@ def run_driver(
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
     except Exception as exc:
         raise WorkbenchError(
-            f"the check container for {image} did not finish ({exc}); is python3 on its PATH?",
+            f"{what} for {image} did not finish ({exc}); is {argv[0]} on its PATH?",
             exit_code=1,
         ) from None
     finally:
         with contextlib.suppress(Exception):  # already gone
             container.remove(force=True)
+    return status, out, err
+
+
+def _json_of(image: str, status: dict, out: str, err: str) -> dict:
+    """The JSON of the last line a container printed; one line saying why when there is none."""
     try:
         return json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):

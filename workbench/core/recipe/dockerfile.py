@@ -193,6 +193,32 @@ def build_context(
     return _Renderer(recipe, resolution, trim_context, family).render()
 
 
+@dataclass(frozen=True)
+class OsPackagePlan:
+    """The OS packages a recipe's Dockerfile installs: the runtime ones the final image keeps,
+    the build deps it adds and removes again, and whether the final stage runs the package
+    manager at all (then its database files are rewritten into a layer)."""
+
+    family: str
+    runtime: tuple[str, ...]
+    build: tuple[str, ...]
+    final_runs_manager: bool
+
+
+def os_package_plan(recipe: Recipe, resolution: Resolution) -> OsPackagePlan:
+    """What ``build_context`` would install with the OS package manager, without rendering."""
+    family = recipe.package_family()
+    if family not in FAMILIES:
+        raise WorkbenchError(
+            f"base image {recipe.base!r}: unknown package family; set family to one of "
+            f"{', '.join(FAMILIES)}"
+        )
+    r = _Renderer(recipe, resolution, None, family)
+    runtime = tuple(r._runtime_packages())
+    build = tuple(r._build_deps()) if resolution.no_wheel else ()
+    return OsPackagePlan(family, runtime, build, bool(runtime) or (bool(build) and not r.builder))
+
+
 class _Renderer:
     def __init__(self, recipe, resolution, trim_context, family) -> None:
         self.r = recipe

@@ -19,7 +19,14 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
-from workbench.core.defaults import DEFAULT_AZURE_CLI, DEFAULT_BASE_IMAGE, PIN_MODES
+from workbench.core.defaults import (
+    DEFAULT_AZURE_CLI,
+    DEFAULT_BASE_IMAGE,
+    DEFAULT_LOGIN,
+    LOGIN_ROUTES,
+    NO_LOGIN,
+    PIN_MODES,
+)
 from workbench.core.defaults import INSTALL_MODES as MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import Backup, Stamp, one_line, os_reason, same_file, write_atomic
@@ -110,6 +117,7 @@ class Recipe:
     packages: list[Package] = field(default_factory=list)
     trims: list[str] = field(default_factory=list)
     runtime_packages: list[str] = field(default_factory=list)
+    login: str = DEFAULT_LOGIN
     target: TargetOverride = field(default_factory=TargetOverride)
     keep: Keep = field(default_factory=Keep)
     dropped: dict[str, str] = field(default_factory=dict)  # package left out -> why
@@ -167,6 +175,8 @@ class Recipe:
         data["packages"] = sorted(data["packages"], key=lambda p: p["name"])
         if not data["observed_paths"]:  # recipes from before the field hash as they did
             del data["observed_paths"]
+        if data["login"] == DEFAULT_LOGIN:
+            del data["login"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -178,6 +188,7 @@ class Recipe:
             raise WorkbenchError(
                 f"{where}: mode must be one of {', '.join(MODES)}, not {self.mode!r}"
             )
+        check_login(self.login, where)
         if self.family is not None and self.family not in FAMILIES:
             raise WorkbenchError(
                 f"{where}: family must be one of {', '.join(FAMILIES)}, not {self.family!r}"
@@ -377,6 +388,7 @@ _TOP = {
     "scripts": list,
     "trims": list,
     "runtime_packages": list,
+    "login": str,
     "packages": dict,
     "target": dict,
     "keep": dict,
@@ -432,6 +444,7 @@ def _from_data(data: dict, where: str) -> Recipe:
         packages=[_package(n, v, where) for n, v in data.get("packages", {}).items()],
         trims=_strings(data.get("trims", []), where, "trims"),
         runtime_packages=_strings(data.get("runtime_packages", []), where, "runtime_packages"),
+        login=data.get("login", DEFAULT_LOGIN),
         target=TargetOverride(**data.get("target", {})),
         keep=Keep(_strings(keep.get("modules", []), where, "keep.modules"), aaz),
         dropped=_reasons(data.get("dropped", {}), where),
@@ -472,6 +485,7 @@ def _to_toml_data(recipe: Recipe) -> dict:
         "scripts": recipe.scripts,
         "trims": recipe.trims,
         "runtime_packages": recipe.runtime_packages,
+        "login": recipe.login,
         "target": asdict(recipe.target),
         "packages": packages,
         "keep": asdict(recipe.keep),
@@ -531,6 +545,8 @@ def _template() -> tomlkit.TOMLDocument:
 #   scripts           az scripts to analyse and to COPY into the image
 #   trims             no-compile, prune-modules, prune-aaz, trim-api-versions, drop-pip
 #   runtime_packages  OS packages the scripts need at run time (e.g. bash coreutils jq)
+#   login             service-principal (default: az login/logout/account are kept, as a
+#                     pipeline logs in before the script) | none (the image never logs in)
 #   [packages]        name = "exact" | "compatible" | "none" (or {pin = ..., version = ...})
 #   [keep]            modules / aaz groups the trims must keep beyond the analysis
 #   [dropped]         packages left out on purpose, and why (e.g. the probe's dead weight)
@@ -542,3 +558,13 @@ def _template() -> tomlkit.TOMLDocument:
 #                     covered)
 """
     )
+
+
+def check_login(route: str, where: str = "recipe") -> str:
+    """``route`` when it is one of ``LOGIN_ROUTES``; one WorkbenchError line otherwise."""
+    if route not in LOGIN_ROUTES:
+        raise WorkbenchError(
+            f"{where}: login must be one of {', '.join(LOGIN_ROUTES)}, not {route!r} "
+            f'("{NO_LOGIN}": the image never logs in itself, so the login commands are not kept)'
+        )
+    return route

@@ -175,6 +175,11 @@ def _codename_in(text: str) -> str | None:
     return next((c for c in _DISTROS if c in text), None)
 
 
+def debian_release(image: str) -> str:
+    """The Debian codename an image name implies (``python:3.12-slim`` -> today's default)."""
+    return _codename_in(image) or _DEFAULT_DEBIAN
+
+
 def default_target() -> Target:
     """The default target: ``python:3.12-alpine`` on x86_64."""
     return Target.from_image(DEFAULT_BASE_IMAGE)

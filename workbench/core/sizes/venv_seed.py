@@ -37,6 +37,11 @@ _DISTRO = {  # (glibc version, Python) of the distro's own python3-venv
 }
 
 
+def supported_pythons() -> list[str]:
+    """The Python versions whose venv seed is known (the versions the picker offers)."""
+    return sorted(_ENSUREPIP, key=lambda v: tuple(map(int, v.split("."))))
+
+
 def venv_seed(target: Target, mode: str, trims: list[str] | tuple[str, ...] = ()) -> Seed | None:
     """The seed a recipe's image keeps: None for system installs, with drop-pip, or when the
     base's Python is not known."""
