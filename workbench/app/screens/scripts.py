@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
-from workbench.app.widgets.format import fmt_bytes
 from workbench.app.widgets.notice import Notice
 from workbench.core.files import one_line
+from workbench.core.units import fmt_bytes
 
 if TYPE_CHECKING:
     from workbench.app.loader import ScriptsView
