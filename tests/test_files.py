@@ -72,7 +72,7 @@ def test_same_content_makes_no_backup(tmp_path):
 def test_overwrite_false_refuses_and_keeps_the_file(tmp_path):
     target = tmp_path / "r.toml"
     target.write_text("mine")
-    with pytest.raises(WorkbenchError, match="already exists; pass --force"):
+    with pytest.raises(WorkbenchError, match="already exists; not replaced"):
         write_atomic(target, "theirs", overwrite=False)
     assert target.read_text() == "mine"
 

@@ -6,6 +6,7 @@ import pytest
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.scan.scanner import scan_file, scan_text
+from workbench.core.scan.script_input import read_script
 
 POWERSHELL = """param([string]$ResourceGroup = "rg-app")
 $ErrorActionPreference = "Stop"
@@ -108,3 +109,9 @@ def test_unterminated_quote_keeps_partial_result():
     (spot,) = result.unresolved
     assert spot.line == 8
     assert "syntax error" in spot.reason
+
+
+def test_utf16_script_with_a_bom_is_read(tmp_path):
+    path = tmp_path / "win.sh"
+    path.write_bytes("#!/bin/bash\naz group list\n".encode("utf-16"))
+    assert read_script(path) == "#!/bin/bash\naz group list\n"

@@ -194,3 +194,38 @@ async def test_ctrl_s_after_an_outside_edit_asks(tmp_path):
     mine = recipe.read_text()
     assert "mode = " in mine and "another editor" not in mine
     assert (tmp_path / f"{RECIPE_FILE}.bak").read_text() == theirs
+
+
+def test_a_trim_shown_as_not_applicable_is_not_saved(tmp_path):
+    from tests.app.conftest import sample_session
+    from workbench.app.loader import session_recipe
+
+    session = sample_session()
+    session.install_mode = "system"
+    session.trims = {"drop-pip", "prune-modules"}
+    assert session.trim_problem("drop-pip")
+    recipe = session_recipe(session, tmp_path / RECIPE_FILE)
+    assert "drop-pip" not in recipe.trims
+    recipe.validate()
+
+
+async def test_quitting_during_a_stalled_build_ends(make_app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with FakeEngine("stall-build") as engine:
+        monkeypatch.setenv("DOCKER_HOST", engine.url)
+        app = make_app(builder=plan_builder("FROM scratch\nLABEL a=b\n"))
+        started = None
+        async with app.run_test(size=SIZE) as pilot:
+            await _start(pilot)
+            screen = app.screen
+            await _until(pilot, lambda: "1/2" in _text(screen, "#build-step"), seconds=30)
+            started = time.monotonic()
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            await pilot.press("y")  # cancel the build and quit
+            await pilot.pause()
+        assert time.monotonic() - started < 20
+        deadline = time.monotonic() + 15  # the build's thread ends and records the cancel
+        while not history.load_history(tmp_path / RECIPE_FILE) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert history.load_history(tmp_path / RECIPE_FILE)[-1]["status"] == "cancelled"

@@ -301,11 +301,11 @@ class WorkbenchApp(App):
     def _save_conflict(self, message: SaveConflict) -> None:
         question = f"{message.error}. Overwrite it anyway (the file on disk is kept as .bak)?"
 
-        def overwrite(yes: bool | None) -> None:
-            if yes:
+        def answered(overwrite: bool | None) -> None:
+            if overwrite:
                 self.save_session(force=True)
 
-        self.push_screen(ConfirmModal(question, "Overwrite", "Keep theirs"), overwrite)
+        self.push_screen(ConfirmModal(question, "Overwrite", "Keep theirs"), answered)
 
     def run(self, *args, **kwargs):
         """Run the app; after an unhandled error its one line goes to stderr."""

@@ -108,7 +108,7 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     from workbench.core.analysis.runtime import guess_runtime_packages
     from workbench.core.defaults import DEFAULT_BASE_IMAGE
     from workbench.core.recipe.recipe import Package, Recipe
-    from workbench.core.trims.registry import ordered
+    from workbench.core.trims.registry import TRIMS, ordered
 
     recipe = copy.deepcopy(session.recipe)  # the session's own stays as loaded or saved
     path = Path(path or (recipe.path if recipe else None) or Path.cwd() / RECIPE_FILE)
@@ -137,7 +137,11 @@ def session_recipe(session: Session, path: Path | None = None) -> Recipe:
     recipe.azure_cli = session.model.azure_cli_version
     recipe.mode = session.install_mode
     recipe.dropped = {n: why for n, why in session.dropped.items() if n not in wanted}
-    recipe.trims = ordered([*session.trims, *([] if session.compile else ["no-compile"])])
+    # a trim the install mode rules out (drop-pip in system mode) shows n/a and is not saved
+    kept = [
+        t for t in session.trims if not (TRIMS[t].venv_only and session.install_mode == "system")
+    ]
+    recipe.trims = ordered([*kept, *([] if session.compile else ["no-compile"])])
     recipe.path = path
     recipe.validate(str(path))
     return recipe

@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.core.analysis.runtime import guess_runtime_packages
 from workbench.core.defaults import DEFAULT_LOGIN, LOGIN_ROUTES
 from workbench.core.errors import WorkbenchError
+from workbench.core.recipe import fields
 from workbench.core.recipe.recipe import (
     DEFAULT_AZURE_CLI,
     DEFAULT_BASE_IMAGE,
@@ -73,6 +74,16 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     """Write the recipe; an existing file is refused without --force (then kept as a backup)."""
     out = Path(args.output)
+    if out.is_dir():
+        raise WorkbenchError(f"cannot write {out}: it is a directory; name a file")
+    problem = fields.image_reference(args.base)  # before anything asks an engine about it
+    if problem:
+        raise WorkbenchError(f"--base: {problem}")
+    if not args.force and (out.exists() or out.is_symlink()):
+        raise WorkbenchError(
+            f"{out} already exists; pass --force to replace it (the old file is kept as "
+            f"{out.name}.bak)"
+        )
     for script in args.script:
         if Path(script).is_dir():
             raise WorkbenchError(f"script {script} is a directory; name the script file")

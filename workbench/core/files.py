@@ -114,7 +114,7 @@ def write_atomic(
         if target.is_dir():
             raise WorkbenchError(f"cannot write {shown}: it is a directory; name a file")
         if not overwrite and target.exists():
-            raise WorkbenchError(f"{shown} already exists; pass --force to replace it")
+            raise WorkbenchError(f"{shown} already exists; not replaced")
         if expect is not None and not expect.still(target):
             raise ChangedOnDisk(
                 f"{shown} changed on disk since it was read; reload it or save elsewhere"

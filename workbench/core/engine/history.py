@@ -63,6 +63,8 @@ _SCHEMA: dict[str, tuple[type, ...]] = {
     "status": (str,),
     "epoch": (int, float),
     "recipe_hash": (str,),
+    "packages": (dict,),
+    "settings": (dict,),
     "dockerfile": (str,),
     "target": (dict,),
     "base_image": (str,),
@@ -102,8 +104,8 @@ def record_problem(record: object) -> str | None:
             return f"{key} must be a string"
     checks = [(key, record.get(key), types) for key, types in _SCHEMA.items()]
     for key, fields in _NESTED.items():
-        nested = record.get(key)
-        inner = nested if isinstance(nested, dict) else {}
+        value = record.get(key)
+        inner: dict = value if isinstance(value, dict) else {}
         checks += [(f"{key}.{name}", inner.get(name), types) for name, types in fields.items()]
     for key, value, types in checks:
         if not _typed(value, types):

@@ -191,7 +191,7 @@ def _manifest(name: str, get_json) -> tuple[str, list[str]]:
         if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
             raise WorkbenchError(f"{name}: manifest.json lists no image")
         config, layers = manifest[0].get("Config"), manifest[0].get("Layers")
-        if not (isinstance(config, str) and _strings(layers)):
+        if not (isinstance(config, str) and isinstance(layers, list) and _strings(layers)):
             raise WorkbenchError(f"{name}: manifest.json: Config and Layers must be paths")
         return normalize(config), [normalize(ref) for ref in layers]
     node = get_json("index.json")

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from workbench.core import cache
 from workbench.core.errors import IndexUnreachable, WorkbenchError
-from workbench.core.files import write_atomic
+from workbench.core.files import one_line, write_atomic
 
 MAX_AGE_S = 7 * 24 * 3600
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
@@ -331,14 +331,9 @@ def download_cached(url: str, *, offline: bool = False, max_age_s: float = MAX_A
     except Exception as exc:
         if path.exists():
             return path  # a stale copy beats none; its age is in its mtime
-        raise IndexUnreachable(f"cannot download {url} ({_one_line(exc)})") from None
+        raise IndexUnreachable(f"cannot download {url} ({one_line(exc)})") from None
     write_atomic(path, response.content)
     return path
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _parsed(raw: Path, build) -> PackageIndex:

@@ -151,8 +151,12 @@ class Recipe:
         try:
             return replace(Target.from_image(self.base, arch=arch), **hand)
         except WorkbenchError:
-            if "python" not in hand or "libc" not in hand:
-                raise
+            if "python" not in hand or "libc" not in hand:  # the recipe's words, not flags
+                raise WorkbenchError(
+                    f"{self.path or 'recipe'}: cannot tell Python/libc from base image "
+                    f'{self.base!r}; set [target] python = "X.Y" and libc = "glibc" or '
+                    '"musl" (or use a python:X.Y-* base)'
+                ) from None
             return Target(hand["python"], hand["libc"], hand.get("libc_version"), arch, self.base)
 
     def to_data(self) -> dict:

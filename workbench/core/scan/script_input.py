@@ -71,6 +71,11 @@ def read_script(path: str | Path) -> str:
     kind = _OTHER_LANGUAGES.get(path.suffix.lower())
     if kind is not None:
         raise WorkbenchError(f"{path}: {kind}, not a bash script; workbench scans bash only")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (a Windows editor's "Unicode")
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise WorkbenchError(f"{path}: not valid UTF-16 text; save it as UTF-8") from None
     if _looks_binary(data):
         raise WorkbenchError(f"{path}: a binary file, not a bash script")
     try:
