@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping, Sequence
 
 from workbench.cli.build import add_run_script_flag, print_smoke
 from workbench.cli.common import print_json
@@ -70,11 +71,12 @@ def run(args) -> int:
     return 0 if report.passed else EXIT_SMOKE_FAILED
 
 
-def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str], list[str], str]:
-    """Calls, imports, packages to probe, scripts, azure-cli version."""
+def _inputs(args) -> tuple[list[SmokeCall], list[str], Mapping[str, Sequence[str]], list[str], str]:
+    """Calls, imports, packages to probe (with their installed files), scripts, version."""
     if args.recipe:
-        plan = Project.open(args.recipe).build_plan()
-        probe = args.package or list(plan.probe_packages)
+        project = Project.open(args.recipe)
+        plan = project.build_plan()
+        probe = project.probe_files(args.package) if args.package else plan.probe_packages
         imports = [*plan.imports, *args.imports]
         return list(plan.calls), imports, probe, list(plan.scripts), plan.azure_cli or ""
     target = default_target()  # sizes do not matter here: the embedded snapshot
@@ -82,4 +84,5 @@ def _inputs(args) -> tuple[list[SmokeCall], list[str], list[str], list[str], str
     if project.analysis is not None and project.analysis.errors:
         raise WorkbenchError(project.analysis.errors[0])
     calls = list(project.smoke_calls())
-    return calls, list(args.imports), list(args.package), list(args.script), args.azure_cli
+    probe = project.probe_files(args.package)
+    return calls, list(args.imports), probe, list(args.script), args.azure_cli

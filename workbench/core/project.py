@@ -296,7 +296,7 @@ class Project:
             calls=calls,
             paths=tuple(c.path for c in calls) + self.login_paths(),
             imports=tuple(m for n in names if n not in (CLI, CORE) for m in self.import_names(n)),
-            probe_packages=tuple(n for n in names if n not in baseline),
+            probe_packages=self.probe_files(n for n in names if n not in baseline),
             estimate_bytes=self.python_bytes(),
             target=self.target.to_dict(),
             recipe_digest=recipe.digest(),
@@ -332,6 +332,16 @@ class Project:
     def login_paths(self) -> tuple[tuple[str, ...], ...]:
         """The command paths the image's own login needs (checked by the smoke test too)."""
         return tuple(c.path for c in self.analysis.login_commands) if self.analysis else ()
+
+    def probe_files(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Packages for the necessity probe, each with its installed files (relative to
+        site-packages, from the wheel): the probe hides those when a trim (drop-records) left
+        no RECORD to find them by."""
+        files = {}
+        for name in names:
+            key = canonical(name)
+            files[key] = tuple(self.model.files_of(key)) if key in self.model.dists else ()
+        return files
 
     def settings(self) -> dict[str, str]:
         """What a build comparison shows beside the packages: base, Python, mode, trims."""

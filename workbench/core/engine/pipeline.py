@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +51,7 @@ class BuildPlan:
     calls: tuple[SmokeCall, ...] = ()
     paths: tuple[tuple[str, ...], ...] = ()
     imports: tuple[str, ...] = ()
-    probe_packages: tuple[str, ...] = ()
+    probe_packages: Mapping[str, Sequence[str]] = field(default_factory=dict)  # name -> files
     estimate_bytes: int | None = None
     target: dict | None = None
     recipe_digest: str = ""  # ``Recipe.digest()``: ties builds of one recipe together

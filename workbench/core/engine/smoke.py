@@ -181,7 +181,7 @@ def smoke_spec(
     calls: Iterable[SmokeCall] = (),
     imports: Iterable[str] = (),
     *,
-    probe: Iterable[str] = (),
+    probe: Mapping[str, Sequence[str]] | Iterable[str] = (),
     version_runs: int = 5,
     jobs: int = 2,
     run: bool = True,
@@ -206,6 +206,8 @@ def smoke_spec(
         "probe": _unique(probe),
         "jobs": jobs,
     }
+    if isinstance(probe, Mapping):  # installed files, for packages a trim left no RECORD of
+        spec["probe_files"] = {name: list(files) for name, files in probe.items()}
     if (run and calls) or scripts:
         spec.update(
             fake={
@@ -247,7 +249,7 @@ def smoke_test(
     calls: Iterable[SmokeCall] = (),
     imports: Iterable[str] = (),
     *,
-    probe: Iterable[str] = (),
+    probe: Mapping[str, Sequence[str]] | Iterable[str] = (),
     version_runs: int = 5,
     jobs: int = 2,
     run: bool = True,

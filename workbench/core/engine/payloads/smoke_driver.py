@@ -527,6 +527,18 @@ def _dist_files(python: str, name: str) -> list[str]:
         return []
 
 
+def _listed_files(python: str, relative: list[str]) -> list[str]:
+    """The files of ``relative`` (paths under site-packages, as the wheel lists them) that
+    the image has: how a distribution is found when its RECORD was trimmed away."""
+    if not relative:
+        return []
+    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    root = proc.stdout.strip()
+    paths = (os.path.join(root, p) for p in relative)
+    return [p for p in paths if root and os.path.lexists(p)]
+
+
 def hide(files: list[str], where: str) -> list[tuple[str, str]]:
     """Move files aside (keeping their paths under ``where``); returns (original, hidden)."""
     moved = []
@@ -551,8 +563,9 @@ def restore(moved: list[tuple[str, str]]) -> None:
 def probe(spec: dict, az: str, python: str) -> list[dict]:
     """Hide one distribution at a time, rerun the command checks, restore."""
     report = []
+    listed = spec.get("probe_files", {})
     for name in spec.get("probe", []):
-        files = _dist_files(python, name)
+        files = _dist_files(python, name) or _listed_files(python, listed.get(name, []))
         size = sum(os.lstat(p).st_size for p in files)
         if not files:
             report.append(
