@@ -81,7 +81,9 @@ def test_trim_toggle_reuses_the_install_layers_and_size_matches_one_run(
     first = build_context(recipe, resolution, CONTEXT)
     _, _, image = build(docker_client, first, tags("first"), nocache=True)
 
-    toggled = build_context(recipe_for(tmp_path, base_image, ALL[:-1]), resolution, CONTEXT)
+    # any trim but strip-binaries (binutils joins the tools layer with it)
+    fewer = [t for t in ALL if t != "prune-pygments"]
+    toggled = build_context(recipe_for(tmp_path, base_image, fewer), resolution, CONTEXT)
     again, cached, toggled_image = build(docker_client, toggled, tags("toggled"))
     install = [n for n, s in again.items() if re.search(r"uv pip install|-m pip install", s)]
     assert len(install) == 3  # uv itself (tools), azure-cli + core, the SDK set
@@ -89,7 +91,7 @@ def test_trim_toggle_reuses_the_install_layers_and_size_matches_one_run(
     trim = next(n for n, s in again.items() if "trim.py" in s and s.startswith("RUN"))
     assert trim not in cached  # the toggled trim layer ran again, and so did the final copy
     assert next(n for n, s in again.items() if "--from=builder" in s) not in cached
-    assert toggled_image.labels["dev.workbench.trims"] == ",".join(ALL[:-1])
+    assert toggled_image.labels["dev.workbench.trims"] == ",".join(fewer)
 
     one = build_context(recipe, resolution, CONTEXT)
     one = type(one)(single_run(one.dockerfile), one.files)
