@@ -4,6 +4,7 @@ by the engine's build events), and the final image is the size of the single-RUN
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import time
@@ -56,10 +57,10 @@ def single_run(dockerfile: str) -> str:
     parts = dockerfile.split("\nFROM ")
     builder, final = parts[-2], "FROM " + parts[-1]
     steps = [(k, a) for _, k, a in instructions("FROM " + builder)]
-    copies = [a.rsplit(" ", 1)[0] for k, a in steps if k == "COPY"]
+    copies = [s for k, a in steps if k == "COPY" for s in json.loads(a)[:-1]]  # JSON form
     runs = [a for k, a in steps if k == "RUN"]
     head = parts[0] + f"\nFROM {steps[0][1]}\n"
-    copy = f"COPY {' '.join(copies)} /tmp/workbench/\n" if copies else ""
+    copy = f"COPY {json.dumps([*copies, '/tmp/workbench/'])}\n" if copies else ""
     return f"{head}{copy}RUN {' && '.join(runs)}\n\n{final}"
 
 
