@@ -41,9 +41,7 @@ def test_open_and_plan_load_the_knowledge_and_analyse_once(blog_recipe, monkeypa
     monkeypatch.setattr(knowledge_model, "_LOADED", {})
     monkeypatch.setattr(knowledge_model, "read_data", counted("read", knowledge_model.read_data))
     monkeypatch.setattr(analysis_scripts, "plan_load", counted("plan_load", load_plan.plan_load))
-    import workbench.core.project as project_module
-
-    monkeypatch.setattr(project_module, "analyze", counted("analyze", analysis_scripts.analyze))
+    monkeypatch.setattr(analysis_scripts, "analyze", counted("analyze", analysis_scripts.analyze))
     project = Project.open(blog_recipe, offline=True)
     plan = project.build_plan()
     project.estimate()

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workbench.core.analysis.scripts import ScriptAnalysis, analyze
-from workbench.core.analysis.trim_context import api_versions, trim_context
 from workbench.core.defaults import (
     CLI,
     CORE,
@@ -30,17 +29,20 @@ from workbench.core.defaults import (
     NO_COMPILE,
     NO_LOGIN,
 )
-from workbench.core.engine.pipeline import BuildPlan
-from workbench.core.engine.smoke import SmokeCall
 from workbench.core.errors import WorkbenchError
 from workbench.core.knowledge.model import Knowledge, load_knowledge
-from workbench.core.recipe.dockerfile import BuildContext, Resolution, build_context
 from workbench.core.recipe.recipe import Recipe, canonical
 from workbench.core.sizes.estimate import Estimate
 from workbench.core.sizes.model import SizeModel, load_size_model
 from workbench.core.sizes.target import Target
 from workbench.core.sizes.venv_seed import venv_seed
 from workbench.core.trims.registry import TrimContext, path_trims
+
+if TYPE_CHECKING:  # the build, smoke and analysis stacks load when a face asks for them
+    from workbench.core.analysis.scripts import ScriptAnalysis
+    from workbench.core.engine.pipeline import BuildPlan
+    from workbench.core.engine.smoke import SmokeCall
+    from workbench.core.recipe.dockerfile import BuildContext, Resolution
 
 Progress = Callable[[int, int, str], None]
 
@@ -213,6 +215,8 @@ class Project:
     def trim_context(self) -> TrimContext:
         """What the trims keep: the analysis's context (the API profile alone without
         scripts), with the recipe's ``[keep]`` merged in once."""
+        from workbench.core.analysis.trim_context import api_versions, trim_context
+
         knowledge, analysis = self.knowledge, self.analysis
         if knowledge is None:
             context = TrimContext()
@@ -256,6 +260,8 @@ class Project:
 
     def resolution(self, *, lock: bool = False) -> Resolution:
         """Exact versions of the recipe's closure from the size model (``lock``: hashed)."""
+        from workbench.core.recipe.dockerfile import Resolution
+
         return Resolution.from_size_model(self.model, self.package_names(), lock=lock)
 
     def build_context(
@@ -266,6 +272,8 @@ class Project:
         lock: bool = False,
     ) -> BuildContext:
         """The Dockerfile and the files it COPYs (pins and trim context may be given)."""
+        from workbench.core.recipe.dockerfile import build_context
+
         return build_context(
             self._recipe(),
             resolution or self.resolution(lock=lock),
@@ -274,6 +282,8 @@ class Project:
 
     def smoke_calls(self) -> tuple[SmokeCall, ...]:
         """Every analysed az call, as the smoke test replays it."""
+        from workbench.core.engine.smoke import SmokeCall
+
         if self.analysis is None:
             return ()
         return tuple(SmokeCall(c.path, c.args, c.where) for c in self.analysis.commands)
@@ -281,6 +291,8 @@ class Project:
     def build_plan(self) -> BuildPlan:
         """Everything one build needs: Dockerfile and context, smoke and probe inputs, the
         estimate and the settings the history records."""
+        from workbench.core.engine.pipeline import BuildPlan
+
         recipe = self._recipe()
         if self.analysis is not None and self.analysis.errors:
             raise WorkbenchError(f"{recipe.path or self.name}: {self.analysis.errors[0]}")
@@ -387,6 +399,8 @@ def _analyse(
     an unknown version is in its errors."""
     if not scripts:
         return None
+    from workbench.core.analysis.scripts import analyze
+
     return analyze(
         [str(s) for s in scripts], azure_cli, login=login, search_dirs=search, observed=observed
     )
