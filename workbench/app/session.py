@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.core.defaults import CLI, CORE, INSTALL_MODES, NO_COMPILE, PIN_MODES
+from workbench.core.defaults import CLI, CORE, DEFAULT_LOGIN, INSTALL_MODES, NO_COMPILE, PIN_MODES
 from workbench.core.errors import WorkbenchError
 from workbench.core.sizes.venv_seed import venv_seed
 from workbench.core.trims.registry import TRIMS, TrimContext, ordered, path_trims
@@ -49,7 +49,7 @@ class Session:
     family: str | None = None  # OS package family of a base whose name does not tell it
     image: ImageEstimate | None = None  # the whole image estimated on the target
     added_runtime: list[str] = field(default_factory=list)  # OS packages added for programs
-    login: str = "service-principal"  # the recipe's login route (core.analysis.login)
+    login: str = DEFAULT_LOGIN  # the recipe's login route (core.analysis.login)
     login_saving: int | None = None  # what login = "none" saves for the choices at analysis
 
     def __post_init__(self) -> None:
