@@ -204,3 +204,22 @@ async def test_verdict_line_when_everything_resolved(make_app, ready):
         await ready(pilot)
         await _scripts(pilot)
         assert "every az call resolved" in _text(app, "#scripts-verdict")
+
+
+async def test_paths_seen_only_at_run_time_are_marked(make_app, tmp_path):
+    """A recipe's ``observed_paths`` (from ``init --trace``) are listed as calls seen only
+    by a traced run, not as a line of a script."""
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/bash\naz group list\ncmd=$(cat sub.txt)\naz $cmd\n")
+    recipe = tmp_path / RECIPE_FILE
+    recipe.write_text(
+        'base = "python:3.12-alpine"\nscripts = ["job.sh"]\n'
+        'observed_paths = ["storage account list"]\n'
+        '[packages]\nazure-cli = "exact"\nazure-cli-core = "exact"\n'
+    )
+    app = _real(make_app, recipe)
+    async with app.run_test(size=SIZE) as pilot:
+        await _scripts(pilot)
+        rows = {r[0]: r[1] for r in _rows(app, "#commands")}
+    assert rows["az group list"] == "job.sh:2"
+    assert rows["az storage account list"] == "seen at run time only (traced)"

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from workbench.app.screens.base import WorkbenchScreen
 from workbench.app.widgets.notice import Notice
+from workbench.core.analysis.scripts import OBSERVED
 from workbench.core.files import one_line
 from workbench.core.units import fmt_bytes
 
@@ -194,7 +195,7 @@ class ScriptsScreen(WorkbenchScreen):
         for i, row in enumerate(view.commands):
             commands.add_row(
                 Text(row.label),
-                f"{Path(row.file).name}:{row.line}",
+                _where(row.file, row.line),
                 ", ".join(row.modules),
                 ", ".join(row.packages) or "–",
                 key=str(i),
@@ -392,3 +393,11 @@ def programs_line(provision: Provision | None, added: list[str], error: str = ""
         else "  (in the runtime packages)"
     )
     return Content.assemble(*parts[:-1], (offer, "$text-muted"))
+
+
+def _where(file: str, line: int) -> str:
+    """Where a call is: ``script:line``, or that only a traced run saw it (``init --trace``),
+    so branches that run did not take are not covered."""
+    if file == OBSERVED:
+        return "seen at run time only (traced)"
+    return f"{Path(file).name}:{line}"
