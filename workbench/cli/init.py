@@ -116,7 +116,7 @@ def run(args) -> int:
     recipe.path = out
     probe_base(recipe)
     if args.trace:
-        trace(recipe, args.script)
+        trace(recipe, args.script, analysis)
     if analysis is not None and args.runtime_package is None:
         from workbench.core.images.programs import fill_runtime_packages
 
@@ -131,16 +131,14 @@ def run(args) -> int:
     return 0
 
 
-def trace(recipe: Recipe, scripts: list[str]) -> None:
+def trace(recipe: Recipe, scripts: list[str], analysis) -> None:
     """Record what the scripts ran, traced in the reference image, in ``observed_paths``; the
-    packages those paths need join the selection."""
-    from workbench.core.analysis.scripts import analyze
+    packages those paths need join the selection. ``analysis``: the scripts' static one."""
     from workbench.core.engine.build import connect
     from workbench.core.engine.smoke import observe_scripts
 
-    if not scripts:
+    if not scripts or analysis is None:
         raise WorkbenchError("--trace needs --script: there is nothing to run")
-    analysis = analyze(scripts, recipe.azure_cli)
     observed, runs = observe_scripts(
         connect(),
         recipe.base,
@@ -158,7 +156,7 @@ def trace(recipe: Recipe, scripts: list[str]) -> None:
     )
     recipe.observed_paths = observed
     known = {p.name for p in recipe.packages}
-    extra = analysed_packages(scripts, recipe.azure_cli, observed)
+    extra = analyse(scripts, recipe.azure_cli, recipe.login, observed).package_names()
     recipe.packages += [Package(n) for n in dict.fromkeys(extra) if n not in known]
 
 
@@ -183,24 +181,12 @@ def choose_trims(words: list[str], mode: str) -> list[str]:
     return ordered(words)
 
 
-def analysed_packages(
-    scripts: list[str], version: str, observed: list[str] | tuple[str, ...] = ()
-) -> list[str]:
-    """Packages the analysis derives from the scripts' az commands (and observed paths)."""
+def analyse(scripts: list[str], version: str, login: str, observed: list[str] | None = None):
+    """The scripts' analysis (with the paths a traced run ``observed``): the packages their
+    az commands need, the programs they run; a script that cannot be read is one line."""
     from workbench.core.analysis.scripts import analyze
 
-    analysis = analyze(scripts, version, observed=observed)
-    if analysis.errors:
-        raise WorkbenchError(analysis.errors[0])
-    return [p.name for p in analysis.packages]
-
-
-def analyse(scripts: list[str], version: str, login: str):
-    """The scripts' analysis: the packages their az commands need, the programs they run;
-    a script that cannot be read is one line."""
-    from workbench.core.analysis.scripts import analyze
-
-    analysis = analyze(scripts, version, login=login)
+    analysis = analyze(scripts, version, login=login, observed=observed or ())
     if analysis.errors:
         raise WorkbenchError(analysis.errors[0])
     return analysis
