@@ -277,6 +277,25 @@ def test_traced_script_runs_name_missed_paths_and_failures():
     assert run.to_json()["seen"][1] == {"path": "vm list", "count": 2}
 
 
+def test_a_program_the_image_lacks_fails_the_run_even_at_exit_0():
+    from workbench.core.engine.smoke import script_run
+
+    raw = {
+        "script": "sum.sh",
+        "exit_code": 0,  # no set -e: the script goes on after bc is missing
+        "calls": [{"argv": ["storage", "blob", "list"], "line": "40", "code": 0, "failure": []}],
+        "not_found": [
+            "/scripts/sum.sh: line 47: bc: command not found",
+            "ls: cannot access 'x': No such file or directory",  # a hint, not a program
+        ],
+    }
+    run = script_run(raw, {"storage blob list"})
+    [failure] = run.failures
+    assert (failure.program, failure.line, failure.label) == ("bc", "47", "program bc")
+    assert "runtime_packages" in failure.detail and not run.passed
+    assert run.to_json()["failures"][0]["program"] == "bc"
+
+
 def test_history_append_is_atomic_and_survives_a_torn_line(tmp_path):
     recipe = tmp_path / "workbench.toml"
     recipe.write_text("base = 'x'\n")

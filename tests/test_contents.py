@@ -226,7 +226,7 @@ def test_command_v_finds_bc_missing_on_the_local_base(docker_client, base_image)
 
 
 def test_command_not_found_lines_name_the_program():
-    from workbench.core.images.programs import programs_not_found
+    from workbench.core.engine.notfound import programs_not_found
 
     lines = [
         "/scripts/sum.sh: line 12: bc: command not found",
@@ -236,7 +236,9 @@ def test_command_not_found_lines_name_the_program():
         "ERROR: (ResourceNotFound) The Resource was not found",
         "grep: pattern: not found",
     ]
-    assert [p for p, _ in programs_not_found(lines)] == ["bc", "zip", "envsubst", "curl"]
+    found = programs_not_found(lines)
+    assert [p for p, _, _ in found] == ["bc", "zip", "envsubst", "curl"]
+    assert [where for _, _, where in found] == ["12", "12", None, None]
 
 
 def test_init_says_when_the_base_cannot_be_asked(tmp_path, capsys, monkeypatch):

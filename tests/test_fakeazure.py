@@ -115,6 +115,9 @@ def test_arm_answers_by_url_shape(fake):
     assert _call(fake, "GET", "/aliases.json")[1]["error"]["code"] == "FakeAzureNotFound"
     nsg = f"{sub}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg"
     assert _call(fake, "GET", nsg)[1] == {"shaped": 1}  # a fixture comes first
+    _, regions = _call(fake, "GET", f"{sub}/locations?api-version=2022-12-01")
+    shown = {r["displayName"]: r["name"] for r in regions["value"]}
+    assert shown["East US"] == "eastus" and shown["West Europe"] == fakeazure.LOCATION
     usages = f"{sub}/providers/Microsoft.Compute/locations/westeurope/usages"
     assert _call(fake, "GET", usages)[1]["value"][0]["name"]["value"] == "cores"
     log = fake[0].summary()["log"]
@@ -135,6 +138,7 @@ def test_placeholders_get_values_the_fake_accepts():
     assert smoke_driver.fill(args)[5] == fakeazure.GROUP
     assert smoke_driver.dummy("AZURE_CLIENT_ID") == fakeazure.CLIENT
     assert smoke_driver.dummy("priority") == "100" and smoke_driver.dummy("port") == "443"
+    assert smoke_driver.dummy("key") == smoke_driver.dummy("accountKey") == fakeazure.ACCOUNT_KEY
     assert smoke_driver.dummy("disk_id").startswith(f"/subscriptions/{fakeazure.SUBSCRIPTION}/")
     token_file = smoke_driver.dummy("AZURE_FEDERATED_TOKEN_FILE")
     with open(token_file) as handle:

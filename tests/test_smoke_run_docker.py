@@ -168,3 +168,58 @@ def test_blob_and_key_vault_scripts_run_against_the_fake(tmp_path, reference_ima
     # run alone, the upload's file is missing: it fails on the full install too (not counted)
     upload = next(c for c in smoke["commands"] if c["path"] == "storage blob upload")
     assert upload["ok"] and upload["tiers"]["run"]["ok"] is False
+
+
+STORAGE_SAMPLE = ROOT / "tests/fixtures/azure-cli-samples/storage/calculate-container-size"
+
+
+@pytest.fixture(scope="module")
+def storage_sample(tmp_path_factory, docker_client, base_image, reference_image):
+    """Azure-Samples' container-size script (group, account, keys, container, upload-batch,
+    blob list | paste | bc), ``init --trim all`` then ``build --smoke --run-script``."""
+    work = tmp_path_factory.mktemp("storage-sample")
+    shutil.copy(STORAGE_SAMPLE / "calculate-container-size.sh", work / "size.sh")
+    argv = ["--script", "size.sh", "--base", base_image, "--family", "apt", "--trim", "all"]
+    init = _workbench("init", *argv, "-o", "size.toml", cwd=work)
+    assert init.returncode == 0, init.stderr
+    build = ["--recipe", "size.toml", "--tag", "workbench-test/run-tier:storage-sample"]
+    done = _workbench("build", *build, "--smoke", "--run-script", "--json", cwd=work)
+    assert done.returncode in (0, 4), done.stderr[-3000:]
+    return work, init.stderr, json.loads(done.stdout)
+
+
+def test_the_storage_sample_runs_to_exit_0_in_its_all_trims_image(storage_sample):
+    work, said, out = storage_sample
+    assert "runtime package bc added" in said and "size.sh:51" in said
+    assert '"bc"' in (work / "size.toml").read_text()
+    smoke = out["smoke"]
+    [run] = smoke["run_script"]
+    assert smoke["passed"] and run["exit_code"] == 0 and run["failures"] == [], run
+    seen = {s["path"] for s in run["seen"]}
+    assert seen == {
+        "group create",
+        "storage account create",
+        "storage account keys list",
+        "storage container create",
+        "storage blob upload-batch",
+        "storage blob list",
+    }
+    total = next(line for line in run["tail"] if line.startswith("Total bytes in container:"))
+    assert int(total.rsplit(":", 1)[1]) > 0  # paste | bc summed the listed blob sizes
+    assert any(h.endswith(".blob.core.windows.net") for h in smoke["fake"]["data_planes"])
+    assert smoke["fake"]["escapes"] == []
+    tiers = _tiers(smoke)
+    assert all(t["run"] for p, t in tiers.items() if p in seen), tiers  # placeholders too
+    assert tiers["login"]["help"]  # kept for the pipeline's own login though the script has none
+
+
+def test_a_program_the_image_lacks_fails_the_run(tmp_path, reference_image):
+    (tmp_path / "sum.sh").write_text("#!/usr/bin/env bash\necho 1+2 | bc\necho done\n")
+    done = _workbench(
+        "smoke", reference_image, "--script", "sum.sh", "--run-script", "--json", cwd=tmp_path
+    )
+    assert done.returncode == 4, done.stderr[-2000:]
+    [run] = json.loads(done.stdout)["run_script"]
+    assert run["exit_code"] == 0  # the script went on: only the stderr line tells
+    [failure] = run["failures"]
+    assert failure["program"] == "bc" and failure["line"] == "2" and not failure["excused"]

@@ -237,7 +237,7 @@ def print_smoke(smoke, out) -> None:
         for failure in run.failures:
             where = f" (line {failure.line})" if failure.line else ""
             shared = " [the full install fails too]" if failure.excused else ""
-            print(f"    FAIL az {failure.path}{where}: {failure.detail[:100]}{shared}", file=out)
+            print(f"    FAIL {failure.label}{where}: {failure.detail[:100]}{shared}", file=out)
     if smoke.escapes:
         print(
             f"  {len(smoke.escapes)} attempt(s) to leave the container: {smoke.escapes[0]}",

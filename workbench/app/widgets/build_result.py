@@ -83,7 +83,7 @@ def smoke_rows(smoke) -> list[tuple]:
             where = f" (line {failure.line})" if failure.line else ""
             rows.append(
                 (
-                    f"  az {failure.path}{where}",
+                    f"  {failure.label}{where}",
                     tier_cell(False, not failure.excused),
                     blank,
                     blank,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workbench.core.engine.container import RUN_DIR, run_driver
 from workbench.core.engine.fakecloud import EXTRA_HOSTS, make_certs
+from workbench.core.engine.notfound import programs_not_found
 
 TIERS = ("help", "no_login", "run")
 _TIER_OF = {"help": "help", "call": "no_login", "run": "run"}
@@ -82,6 +83,14 @@ class ScriptFailure:
     detail: str
     line: str | None = None
     excused: str = ""
+    program: str = ""
+
+    @property
+    def label(self) -> str:
+        """What failed: ``az <path>``, ``program <name>`` or ``script`` (its exit code)."""
+        if self.program:
+            return f"program {self.program}"
+        return f"az {self.path}" if self.path else "script"
 
 
 @dataclass(frozen=True)
@@ -300,7 +309,9 @@ def compare_with_reference(
     from workbench.core.errors import WorkbenchError
 
     failed_runs = {c.target for c in report.checks if c.kind == "run" and not c.ok}
-    failed_scripts = [i for i, r in enumerate(report.run_script) if r.failures]
+    failed_scripts = [
+        i for i, r in enumerate(report.run_script) if any(not f.program for f in r.failures)
+    ]
     if not failed_runs and not failed_scripts:
         return report
     try:
@@ -328,7 +339,7 @@ def compare_with_reference(
         runs[i] = replace(
             runs[i],
             failures=tuple(
-                replace(f, excused=shared[f.path]) if f.path in shared else f
+                replace(f, excused=shared[f.path]) if f.path in shared and not f.program else f
                 for f in runs[i].failures
             ),
         )
@@ -401,6 +412,9 @@ def script_run(raw: dict, analysed: set[str], resolve=None) -> ScriptRun:
         if call.get("code", 0) != 0 and not service:
             detail = (lines or [f"exit {call.get('code')}"])[0]
             failures.append(ScriptFailure(path, detail, call.get("line")))
+    for program, printed, line in programs_not_found(raw.get("not_found", ())):
+        detail = f"{printed}: the image lacks it; add its OS package to runtime_packages"
+        failures.append(ScriptFailure("", detail, line, program=program))
     if raw.get("exit_code", 0) != 0 and not failures:
         tail = raw.get("tail") or [f"exit {raw.get('exit_code')}"]
         failures.append(ScriptFailure("", f"the script exited {raw['exit_code']}: {tail[-1]}"))

@@ -7,7 +7,6 @@ and package database come from the image probe (``images.probe``, cached by imag
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from workbench.core.engine.container import run_offline
@@ -73,35 +72,23 @@ def provision(client, image: str, commands: Iterable, *, offline: bool = False) 
 
 def fill_runtime_packages(recipe, commands: Iterable, *, client=None) -> list[str]:
     """Add to ``recipe.runtime_packages`` the OS packages for the programs (``commands``) its
-    base lacks; the lines to tell the user (a command nothing provides, or why the base could
-    not be asked: then the list stays as it was)."""
+    base lacks; the lines to tell the user (each package added and why, a command nothing
+    provides, or why the base could not be asked: then the list stays as it was)."""
     from workbench.core.engine.build import connect
+    from workbench.core.units import fmt_bytes
 
     try:
         found = provision(client or connect(timeout=60), recipe.base, commands)
     except WorkbenchError as exc:
         return [f"cannot check which programs {recipe.base} lacks: {exc}"]
+    seen = set(recipe.runtime_packages)
+    added = []
+    for p in found.missing:
+        if p.package and p.package not in seen:
+            seen.add(p.package)
+            added.append(
+                f"runtime package {p.package} added ({fmt_bytes(p.bytes)} over the base): "
+                f"{recipe.base} lacks {p.command}, run at {p.where}"
+            )
     recipe.runtime_packages = list(dict.fromkeys([*recipe.runtime_packages, *found.packages]))
-    return found.problems()
-
-
-_NOT_FOUND = (
-    re.compile(r"^(?P<where>.+?: (?:line )?\d+): (?P<cmd>[^:\s]+): (?:command )?not found$"),
-    re.compile(r"^(?:env|xargs|nohup|sudo): '?(?P<cmd>[^':\s]+)'?: No such file or directory$"),
-    re.compile(r"^timeout: failed to run command '(?P<cmd>[^']+)': No such file or directory$"),
-)
-
-
-def programs_not_found(lines: Iterable[str]) -> list[tuple[str, str]]:
-    """``(program, line)`` for each "command not found" a shell (bash, dash, busybox) or a
-    runner (``env``, ``xargs``, ``timeout``) printed: the run tier's hook to report a
-    program the image lacks as a failure."""
-    out = []
-    for line in lines:
-        text = line.strip()
-        for pattern in _NOT_FOUND:
-            match = pattern.match(text)
-            if match:
-                out.append((match.group("cmd"), text))
-                break
-    return out
+    return added + found.problems()

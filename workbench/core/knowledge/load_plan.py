@@ -163,8 +163,11 @@ class _Walker:
             elif target and run_names and name != "*":
                 self.run_name(target, name, why, set())
 
-    def run_name(self, path: str, name: str, why: str, seen: set[str]) -> None:
-        """Run ``name`` as seen from ``path``: its def there, or what the file imports as it."""
+    def run_name(
+        self, path: str, name: str, why: str, seen: set[str], scope: str | None = None
+    ) -> None:
+        """Run ``name`` as seen from ``path``: its def there, or what the file imports as it
+        (at module level, or inside the unit ``scope`` that mentions the name)."""
         if path in seen:
             return
         seen.add(path)
@@ -172,9 +175,9 @@ class _Walker:
         if name in units:
             self.run(path, name, why)
             return
-        for unit in units.values():
+        for unit_name, unit in units.items():
             for dotted, names, local in unit["imports"]:
-                if local:
+                if local and unit_name != scope:
                     continue
                 for entry in names:
                     original, alias = _split_alias(entry)
@@ -206,7 +209,7 @@ class _Walker:
             run_names = local and not attributed
             self.follow(dotted, names, f"run by {label}", run_names=run_names)
         for name in self.names_run(path, entry, unit):
-            self.run_name(path, name, f"run by {label}", set())
+            self.run_name(path, name, f"run by {label}", set(), scope=unit)
         if path.split("/", 1)[0] in self.loaders and "blocks" in entry:
             for handler in self.handlers(entry):
                 for target in self.defs.get(handler, ()):

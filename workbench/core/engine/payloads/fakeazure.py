@@ -32,6 +32,30 @@ SUBSCRIPTION = "0b1f6471-0000-4000-8000-00000000c0de"
 CLIENT = "11111111-0000-4000-8000-00000000a99d"
 GROUP = "wb-group"
 LOCATION = "westeurope"
+ACCOUNT_KEY = "d29ya2JlbmNoLWZha2Uta2V5MQ=="  # key1 of every storage account (base64, as real)
+# Regions a subscription lists: az maps display names ("East US") to names through them.
+REGIONS = (
+    ("eastus", "East US"),
+    ("eastus2", "East US 2"),
+    ("westus", "West US"),
+    ("westus2", "West US 2"),
+    ("westus3", "West US 3"),
+    ("centralus", "Central US"),
+    ("northeurope", "North Europe"),
+    ("westeurope", "West Europe"),
+    ("uksouth", "UK South"),
+    ("germanywestcentral", "Germany West Central"),
+    ("francecentral", "France Central"),
+    ("swedencentral", "Sweden Central"),
+    ("southeastasia", "Southeast Asia"),
+    ("eastasia", "East Asia"),
+    ("japaneast", "Japan East"),
+    ("australiaeast", "Australia East"),
+    ("canadacentral", "Canada Central"),
+    ("brazilsouth", "Brazil South"),
+    ("centralindia", "Central India"),
+    ("southafricanorth", "South Africa North"),
+)
 HOSTS = (
     "login.microsoftonline.com",
     "login.windows.net",
@@ -334,6 +358,16 @@ def _subscription() -> dict:
     }
 
 
+def _location(name: str, shown: str) -> dict:
+    return {
+        "id": f"/subscriptions/{SUBSCRIPTION}/locations/{name}",
+        "name": name,
+        "displayName": shown,
+        "regionalDisplayName": f"(Fake) {shown}",
+        "metadata": {"regionType": "Physical"},
+    }
+
+
 def _error(status: int, code: str, message: str) -> tuple[int, dict]:
     return status, {"error": {"code": f"FakeAzure{code}", "message": f"FakeAzure: {message}"}}
 
@@ -361,6 +395,8 @@ def _arm(state: _State, method: str, path: str, query: dict, raw: bytes) -> tupl
         }
     if len(low) == 2 and low[0] == "subscriptions":
         return 200, _subscription()
+    if len(low) == 3 and low[0] == "subscriptions" and low[2] == "locations":
+        return 200, {"value": [_location(name, shown) for name, shown in REGIONS]}
     if method == "POST":
         return 200, _action(parts[-1])
     if method == "DELETE":
@@ -425,7 +461,7 @@ def _action(name: str) -> object:
     if low in ("listkeys", "regeneratekey", "listcredentials") or low.endswith("keys"):
         return {
             "keys": [
-                {"keyName": "key1", "value": "d29ya2JlbmNoLWZha2Uta2V5MQ==", "permissions": "FULL"},
+                {"keyName": "key1", "value": ACCOUNT_KEY, "permissions": "FULL"},
                 {"keyName": "key2", "value": "d29ya2JlbmNoLWZha2Uta2V5Mg==", "permissions": "FULL"},
             ]
         }

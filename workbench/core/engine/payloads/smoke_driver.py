@@ -227,6 +227,8 @@ def dummy(name: str) -> str:
         )
     if "group" in low or low == "rg":
         return fake.GROUP
+    if low.endswith("key") and "name" not in low:  # $key, $accountKey: a storage account key
+        return fake.ACCOUNT_KEY
     numbers = {"port": "443", "priority": "100"}
     for word in (*numbers, "count", "size", "number", "timeout", "days", "capacity", "index"):
         if low.endswith(word):
@@ -370,6 +372,8 @@ with open(os.environ["WORKBENCH_TRACE"], "a") as handle:
     handle.write(json.dumps(record) + "\\n")
 sys.exit(code)
 """
+# Standard-error lines that may say a program is missing (the engine's ``notfound`` reads them).
+NOT_FOUND = ("not found", "No such file or directory")
 LINE_TRAP = "set -T\ntrap 'WORKBENCH_LINE=$LINENO; export WORKBENCH_LINE' DEBUG\n"
 
 
@@ -418,10 +422,11 @@ def run_scripts(spec: dict, az: str, python: str, version: str) -> list[dict]:
                 check=False,
             )
             code, tail = proc.returncode, (proc.stdout + proc.stderr).splitlines()[-15:]
+            hints = [ln for ln in proc.stderr.splitlines() if any(h in ln for h in NOT_FOUND)]
         except subprocess.TimeoutExpired:
-            code, tail = -1, [f"timed out after {timeout:.0f} s"]
+            code, tail, hints = -1, [f"timed out after {timeout:.0f} s"], []
         except OSError as exc:
-            code, tail = -1, [f"cannot run {shell}: {exc}"]
+            code, tail, hints = -1, [f"cannot run {shell}: {exc}"], []
         calls = []
         with contextlib.suppress(OSError):
             calls = [json.loads(line) for line in _read(trace).splitlines() if line.strip()]
@@ -436,6 +441,7 @@ def run_scripts(spec: dict, az: str, python: str, version: str) -> list[dict]:
                 "exit_code": code,
                 "calls": calls,
                 "tail": tail,
+                "not_found": hints[:50],
                 "login": why,
                 "seconds": round(time.monotonic() - started, 3),
             }
