@@ -225,6 +225,23 @@ def test_command_v_finds_bc_missing_on_the_local_base(docker_client, base_image)
     )
 
 
+@pytest.mark.docker
+@pytest.mark.network
+def test_init_fill_names_each_added_package_and_azcopy_goes_to_its_section(
+    docker_client, base_image
+):
+    from workbench.core.images.programs import fill_runtime_packages
+    from workbench.core.recipe.recipe import Recipe
+
+    recipe = Recipe(base=base_image, runtime_packages=["bash"])
+    runs = [Run("bc", "sum.sh:4"), Run("azcopy", "sync.sh:2"), Run("cat", "sum.sh:1")]
+    said = fill_runtime_packages(recipe, runs, client=docker_client)
+    assert recipe.runtime_packages == ["bash", "bc"]
+    assert said[0].startswith("runtime package bc added (") and said[0].endswith("at sum.sh:4")
+    assert "azcopy (sync.sh:2) is no OS package: add an [azcopy] section" in said[1]
+    assert len(said) == 2
+
+
 def test_command_not_found_lines_name_the_program():
     from workbench.core.engine.notfound import programs_not_found
 

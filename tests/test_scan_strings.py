@@ -183,6 +183,22 @@ def test_external_commands_behind_wrappers_and_in_pipelines():
     assert all(isinstance(e, ExternalCommand) for e in result.external)
 
 
+def test_a_heredoc_fed_to_a_shell_is_code_up_to_its_delimiter():
+    script = (
+        "#!/bin/bash\nbash <<'EOF'\naz group list\nbc -l\nEOF\nsh <<-END\n\taz vm list\n\tEND\n"
+    )
+    result = scan_text(script, "h.sh")
+    assert [(c.line, c.words) for c in result.calls] == [
+        (3, ("group", "list")),
+        (7, ("vm", "list")),
+    ]
+    assert {(e.name, e.where) for e in result.external} == {
+        ("bash", "h.sh:2"),
+        ("bc", "h.sh:4"),
+        ("sh", "h.sh:6"),
+    }  # never the delimiters EOF / END
+
+
 def test_syntax_error_names_shfmts_cause_and_keeps_later_calls():
     script = "az group list\nfi\naz vm list\n" + "echo ok\n" * 4
     result = scan_text(script, "b.sh")

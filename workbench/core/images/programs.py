@@ -77,6 +77,16 @@ def fill_runtime_packages(recipe, commands: Iterable, *, client=None) -> list[st
     from workbench.core.engine.build import connect
     from workbench.core.units import fmt_bytes
 
+    commands = list(commands)
+    notes = []
+    azcopy = [c for c in commands if c.name == "azcopy"]
+    if azcopy:  # no OS package: the recipe downloads it, verified by its sha256
+        commands = [c for c in commands if c.name != "azcopy"]
+        if recipe.azcopy is None:
+            notes.append(
+                f"azcopy ({azcopy[0].where}) is no OS package: add an [azcopy] section "
+                "(version, url, sha256) to the recipe to have it in the image"
+            )
     try:
         found = provision(client or connect(timeout=60), recipe.base, commands)
     except WorkbenchError as exc:
@@ -91,4 +101,4 @@ def fill_runtime_packages(recipe, commands: Iterable, *, client=None) -> list[st
                 f"{recipe.base} lacks {p.command}, run at {p.where}"
             )
     recipe.runtime_packages = list(dict.fromkeys([*recipe.runtime_packages, *found.packages]))
-    return added + found.problems()
+    return added + notes + found.problems()

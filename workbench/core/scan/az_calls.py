@@ -513,14 +513,13 @@ class ScriptScan:
         """`bash <<EOF ... EOF` / `bash <<< "az ..."`: the text is a script for that shell."""
         program = _program(Tok(site.call["Args"][0], self.source))
         label = f"{program} <<<" if op == HERESTRING else f"{program} <<heredoc"
-        if op != HERESTRING:
-            start, end = span(word)
-            body = self.source[start:end]
-            if is_literal(word):
-                first = self.line_offset + line_of(word) - 1
-                inner = self._nested(body, first, fresh=True)
-                self._merge(inner, (label,))
-                return
+        if op != HERESTRING and is_literal(word):
+            # the body's own text (the word's span also covers the closing delimiter)
+            body = "".join(part.get("Value", "") for part in word.get("Parts", ())).encode()
+            first = self.line_offset + line_of(word) - 1
+            inner = self._nested(body, first, fresh=True)
+            self._merge(inner, (label,))
+            return
         first = self.line_offset + line_of(word) - 1
         self._run_string([Tok(word, self.source)], site, (label,), label, first)
 
