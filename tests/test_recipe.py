@@ -186,6 +186,18 @@ def test_init_writes_a_loadable_recipe_and_keeps_the_old_one(tmp_path, monkeypat
     assert 'mode = "system"' in (out.parent / "workbench.toml.bak").read_text()
 
 
+def test_repeated_list_options_add_up_instead_of_the_last_winning(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.sh").write_text("az disk list\n")
+    (tmp_path / "b.sh").write_text("az group list\n")
+    argv = ["--script", "a.sh", "--script", "b.sh", "--trim", "drop-docs", "--trim", "drop-tests"]
+    argv += ["--runtime-package", "bash", "--runtime-package", "jq", "-o", "w.toml"]
+    assert run_init(argv) == 0
+    r = Recipe.load(tmp_path / "w.toml")
+    assert r.scripts == ["a.sh", "b.sh"] and r.runtime_packages == ["bash", "jq"]
+    assert set(r.trims) == {"drop-docs", "drop-tests"}
+
+
 def test_init_rejects_missing_scripts_and_empty_selections(tmp_path):
     with pytest.raises(WorkbenchError, match=r"script nope\.sh not found"):
         run_init(["--script", "nope.sh", "-o", str(tmp_path / "w.toml")])

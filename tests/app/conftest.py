@@ -110,8 +110,11 @@ def make_app():
 
 
 async def _ready(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(5):  # a loaded session starts workers of its own (image, login saving)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
 
 
 @pytest.fixture

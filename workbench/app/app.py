@@ -21,6 +21,7 @@ from workbench.app.messages import (
     BasesFound,
     ImageEstimated,
     LoadProgress,
+    LoginSaving,
     Retargeted,
     SaveConflict,
     Saved,
@@ -155,6 +156,28 @@ class WorkbenchApp(App):
             self.notify(note, title="Not available yet", severity="warning", timeout=8)
         self.session_changed.publish(self.session)
         self.estimate_image()
+        self.measure_login()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="login-saving")
+    def measure_login(self) -> None:
+        """What ``login = "none"`` would save (a second analysis): after the first frame."""
+        from workbench.app.loader import login_saving_of
+
+        session = self.session
+        if session is None:  # only started once a session is there
+            return
+        try:
+            saving = login_saving_of(session.snapshot())
+        except Exception as exc:  # the login toggle stays hidden; one line says why
+            self.post_message(WorkFailed("login", one_line(exc)))
+        else:
+            self.post_message(LoginSaving(saving))
+
+    @on(LoginSaving)
+    def _login_measured(self, message: LoginSaving) -> None:
+        if self.session is not None:
+            self.session.login_saving = message.saving
+            self.session_changed.publish(self.session)
 
     # -- target: re-resolve, whole image, compare (workers; the UI stays responsive) -------
 

@@ -49,7 +49,6 @@ def open_session(recipe: Path | None, *, offline: bool = False, progress=None) -
     apply_project(session, project)
     if project.recipe is not None:
         _apply_recipe(session, project.recipe)
-    session.login_saving = login_saving_of(session)
     session.trim_savings(session.estimate())  # warms the estimate caches off the UI thread
     return session
 
@@ -67,7 +66,7 @@ def apply_project(session: Session, project: Project) -> None:
 
 def login_saving_of(session: Session) -> int | None:
     """What ``login = "none"`` saves for the session's choices (None without an analysis).
-    Slow (analyses again, two estimates): worker threads only."""
+    Slow (analyses again, two estimates): worker threads only, after the first frame."""
     trims = session.active_trims() + ([] if session.compile else [NO_COMPILE])
     names = sorted({*session.checked, *session.always_installed})
     return session.project.login_saving(names, trims, compile=session.compile)

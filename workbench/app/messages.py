@@ -63,6 +63,13 @@ class Retargeted(Message):
 
 
 @dataclass
+class LoginSaving(Message):
+    """What ``login = "none"`` saves for the loaded session's choices (None: no analysis)."""
+
+    saving: int | None
+
+
+@dataclass
 class ImageEstimated(Message):
     """The whole-image estimate (``ImageEstimate``) of the session's target, or why not."""
 

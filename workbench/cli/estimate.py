@@ -54,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-compile", action="store_true", help="pip --no-compile (no .pyc)")
     parser.add_argument(
         "--script",
+        action="extend",
         nargs="+",
         default=[],
         metavar="SCRIPT",
@@ -61,6 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--trim",
+        action="extend",
         nargs="+",
         default=[],
         metavar="NAME",
@@ -91,6 +93,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--compare-targets",
+        action="extend",
         nargs="+",
         default=[],
         metavar="BASE",
@@ -98,6 +101,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--os-package",
+        action="extend",
         nargs="+",
         default=None,
         metavar="PKG",

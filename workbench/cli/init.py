@@ -26,21 +26,36 @@ from workbench.core.trims.registry import TRIMS, all_trims, ordered
 def add_parser(subparsers) -> None:
     """Register ``init``."""
     p = subparsers.add_parser("init", help="write a recipe (workbench.toml)")
-    p.add_argument("--script", nargs="+", default=[], metavar="S", help="az scripts to analyse")
-    p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to select")
+    p.add_argument(
+        "--script",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="S",
+        help="az scripts to analyse",
+    )
+    p.add_argument(
+        "--package",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="packages to select",
+    )
     p.add_argument("--base", default=DEFAULT_BASE_IMAGE, metavar="IMAGE", help="base image")
     p.add_argument("--family", choices=FAMILIES, help="OS package family, if the base hides it")
     p.add_argument("--mode", choices=MODES, default="multistage", help="install mode")
     p.add_argument(
         "--trim",
+        action="extend",
         nargs="+",
-        default=["all"],
         metavar="NAME",
         help=f"all | none | trims from: {', '.join(TRIMS)} (default all)",
     )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
     p.add_argument(
         "--runtime-package",
+        action="extend",
         nargs="+",
         default=None,
         metavar="PKG",
@@ -104,7 +119,7 @@ def run(args) -> int:
             os.path.relpath(s, out.parent.resolve()) for s in map(os.path.abspath, args.script)
         ],
         packages=[Package(n) for n in dict.fromkeys(packages)],
-        trims=choose_trims(args.trim, args.mode),
+        trims=choose_trims(args.trim or ["all"], args.mode),
         runtime_packages=(
             args.runtime_package
             if args.runtime_package is not None

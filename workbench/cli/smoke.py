@@ -36,11 +36,22 @@ def add_parser(subparsers) -> None:
     p.add_argument("image", metavar="IMAGE", help="image id or tag on the engine")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--recipe", metavar="FILE", help="take scripts and packages from it")
-    source.add_argument("--script", nargs="+", metavar="S", help="az scripts to replay")
+    source.add_argument(
+        "--script", action="extend", nargs="+", metavar="S", help="az scripts to replay"
+    )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument("--import", dest="imports", nargs="+", default=[], metavar="MODULE")
+    p.add_argument(
+        "--import", dest="imports", action="extend", nargs="+", default=[], metavar="MODULE"
+    )
     p.add_argument("--probe", action="store_true", help="hide each package in turn")
-    p.add_argument("--package", nargs="+", default=[], metavar="NAME", help="packages to probe")
+    p.add_argument(
+        "--package",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="packages to probe",
+    )
     add_run_script_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
