@@ -252,6 +252,7 @@ def test_command_not_found_lines_name_the_program():
         "timeout: failed to run command 'curl': No such file or directory",
         "ERROR: (ResourceNotFound) The Resource was not found",
         "grep: pattern: not found",
+        "/scripts/dns.sh: line 25: -z: command not found",  # a broken continuation, no program
     ]
     found = programs_not_found(lines)
     assert [p for p, _, _ in found] == ["bc", "zip", "envsubst", "curl"]
