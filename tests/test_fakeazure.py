@@ -118,6 +118,13 @@ def test_arm_answers_by_url_shape(fake):
     _, regions = _call(fake, "GET", f"{sub}/locations?api-version=2022-12-01")
     shown = {r["displayName"]: r["name"] for r in regions["value"]}
     assert shown["East US"] == "eastus" and shown["West Europe"] == fakeazure.LOCATION
+    check = f"{sub}/providers/Microsoft.Web/checknameavailability"
+    assert _call(fake, "POST", check, {"name": "app1"})[1] == {"nameAvailable": True}
+    images = f"{sub}/providers/Microsoft.Compute/locations/eastus/publishers/Canonical"
+    _, versions = _call(fake, "GET", f"{images}/artifacttypes/vmimage/offers/o/skus/s/versions")
+    assert isinstance(versions, list) and versions[0]["name"]  # bare arrays, as Compute's
+    topic = f"{sub}/resourceGroups/rg/providers/Microsoft.EventGrid/topics/t1"
+    assert _call(fake, "PUT", topic, {"location": "eastus"})[0] == 201  # its SDK wants 201
     usages = f"{sub}/providers/Microsoft.Compute/locations/westeurope/usages"
     assert _call(fake, "GET", usages)[1]["value"][0]["name"]["value"] == "cores"
     log = fake[0].summary()["log"]

@@ -33,6 +33,8 @@ CLIENT = "11111111-0000-4000-8000-00000000a99d"
 GROUP = "wb-group"
 LOCATION = "westeurope"
 ACCOUNT_KEY = "d29ya2JlbmNoLWZha2Uta2V5MQ=="  # key1 of every storage account (base64, as real)
+# Resource providers whose PUT answers 201 (their SDKs accept no 200; e.g. Event Grid topics).
+CREATED_201 = ("microsoft.eventgrid",)
 # Regions a subscription lists: az maps display names ("East US") to names through them.
 REGIONS = (
     ("eastus", "East US"),
@@ -416,16 +418,24 @@ def _arm(state: _State, method: str, path: str, query: dict, raw: bytes) -> tupl
             if isinstance(props, dict):
                 props["provisioningState"] = "Succeeded"
             state.resources[path.lower()] = item
-        return 200, item
+        return (201 if method == "PUT" and _answers_201(path) else 200), item
     if collection:
         stored = [v for k, v in state.resources.items() if k.rsplit("/", 1)[0] == path.lower()]
-        return 200, {"value": stored or [_item([*_in_group(parts), f"wb-{_singular(parts[-1])}"])]}
+        found = stored or [_item([*_in_group(parts), f"wb-{_singular(parts[-1])}"])]
+        # the VM image catalogue (publishers, offers, skus, versions) answers bare arrays
+        return 200, found if "artifacttypes" in low else {"value": found}
     with state.lock:
         item = state.resources.get(path.lower()) or _item(parts)
     expand = query.get("$expand")
     if expand:
         item = {**item, "properties": {**item.get("properties", {}), expand: {}}}
     return 200, item
+
+
+def _answers_201(path: str) -> bool:
+    """Resource providers whose SDKs accept only 201 Created from a PUT (most accept 200)."""
+    low = path.lower()
+    return any(f"/providers/{rp}/" in low for rp in CREATED_201)
 
 
 def _in_group(parts: list[str]) -> list[str]:
@@ -458,6 +468,8 @@ def _item(parts: list[str]) -> dict:
 
 def _action(name: str) -> object:
     low = name.lower()
+    if low == "checknameavailability":
+        return {"nameAvailable": True}
     if low in ("listkeys", "regeneratekey", "listcredentials") or low.endswith("keys"):
         return {
             "keys": [
