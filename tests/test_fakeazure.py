@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 
 from workbench.core.engine.fakecloud import EXTRA_HOSTS, make_certs
-from workbench.core.engine.payloads import fakeazure, smoke_driver
+from workbench.core.engine.payloads import fakeazure, fakegraph, smoke_driver
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ def _call(fake, method, path, body=None, host="management.azure.com", headers=No
 
 def test_tls_verifies_for_every_mapped_host(fake):
     for host in [*EXTRA_HOSTS, "localhost"]:
-        status, _ = _call(fake, "GET", "/subscriptions", host=host)
+        path = "/v1.0/me" if host == fakegraph.HOST else "/subscriptions"
+        status, _ = _call(fake, "GET", path, host=host)
         assert status == 200
 
 
@@ -201,3 +202,24 @@ def test_data_planes_are_served_through_the_proxy(fake):
     with pytest.raises(OSError):
         _send(_tunnel(fake, "example.org"), "GET", "/")
     assert any(e.startswith("CONNECT example.org:443") for e in server.summary()["escapes"])
+
+
+def test_graph_keeps_what_a_run_creates_and_filters_as_az_asks(fake):
+    def graph(method, path, body=None):
+        return _call(fake, method, path, body, host="graph.microsoft.com")
+
+    status, app = graph("POST", "/v1.0/applications", {"displayName": "wb-ci"})
+    assert status == 201 and app["appId"] and app["passwordCredentials"] == []
+    query = urllib.parse.quote("displayName eq 'wb-ci'")
+    assert graph("GET", f"/v1.0/applications?$filter={query}")[1]["value"] == [app]
+    assert graph("GET", "/v1.0/applications?$filter=" + query.replace("ci", "x"))[1] == {
+        "value": []
+    }  # nothing of that name: az creates it
+    _, sp = graph("POST", "/v1.0/servicePrincipals", {"appId": app["appId"]})
+    names = urllib.parse.quote(f"servicePrincipalNames/any(c:c eq '{app['appId']}')")
+    assert graph("GET", f"/v1.0/servicePrincipals?$filter={names}")[1]["value"] == [sp]
+    secret = graph("POST", f"/v1.0/applications/{app['id']}/addPassword", {})[1]
+    assert secret["secretText"]
+    [stub] = graph("POST", "/v1.0/directoryObjects/getByIds", {"ids": ["abc"]})[1]["value"]
+    assert stub["@odata.type"] == "#microsoft.graph.servicePrincipal" and stub["id"] == "abc"
+    assert graph("GET", "/v1.0/devices")[0] == 404

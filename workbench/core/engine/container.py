@@ -14,7 +14,7 @@ from importlib import resources
 from workbench.core.errors import WorkbenchError
 
 RUN_DIR = "/tmp/workbench-run"
-PAYLOADS = ("smoke_driver.py", "fakeazure.py", "fakedata.py")
+PAYLOADS = ("smoke_driver.py", "fakeazure.py", "fakedata.py", "fakegraph.py")
 
 
 def payload_files() -> dict[str, bytes]:

@@ -5,7 +5,8 @@ It serves HTTPS on 127.0.0.1:443 with a certificate made per run on the host; th
 host names are mapped to 127.0.0.1 in the container (``--add-host``), so absolute URLs work.
 A trap (the ``HTTPS_PROXY`` every az process gets) logs and refuses any attempt to reach
 another host. Every request is logged. ARM answers are generic, keyed on the URL shape; fixtures
-(method, path regex, status, body) come first.
+(method, path regex, status, body) come first; Microsoft Graph is ``fakegraph``, the data
+planes ``fakedata``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 try:  # a package on the host (tests), loose files beside each other in the container
-    from . import fakedata
+    from . import fakedata, fakegraph
 except ImportError:
     import fakedata  # type: ignore[no-redef]  # the same module, as a loose file
+    import fakegraph  # type: ignore[no-redef]
 
 TENANT = "72f988bf-0000-4000-8000-00000000f00d"
 SUBSCRIPTION = "0b1f6471-0000-4000-8000-00000000c0de"
@@ -195,6 +197,7 @@ class _State:
         self.escapes: list[str] = []
         self.tunnels: list[str] = []
         self.data = fakedata.DataPlanes(TENANT)
+        self.graph = fakegraph.Graph(CLIENT)
         self.lock = threading.Lock()
 
 
@@ -233,6 +236,8 @@ class Handler(BaseHTTPRequestHandler):
             status, body = self.state.data.answer(
                 host, self.command, path, query, raw, self.headers
             )
+        elif host == fakegraph.HOST:
+            status, body = self.state.graph.answer(self.command, path, query, raw)
         else:
             status, body = self._route(self.command, path, query, raw)
         with self.state.lock:
