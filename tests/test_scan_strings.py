@@ -39,6 +39,17 @@ RESOLVED = {
         'run() { eval "$1"; }\nlogged() { echo "$1"; run "$1"; }\nlogged "az acr list"\n',
         [(3, ("acr", "list"))],
     ),
+    "argument or a default run inside a function": (
+        "check() {\n  if [[ $# -eq 3 ]]; then\n    CMD=$3\n  else\n"
+        '    CMD="az resource show --ids ${2}"\n  fi\n  ${CMD} > /dev/null\n}\n'
+        'check a b\ncheck a b "az monitor diagnostic-settings show --name x"\n',
+        [(7, ("resource", "show")), (10, ("monitor", "diagnostic-settings", "show"))],
+    ),
+    "argument or a default evaluated inside a function": (
+        'run() {\n  CMD="az vm list"\n  [ -n "$1" ] && CMD="$1"\n  eval "$CMD"\n}\n'
+        'run\nrun "az disk list"\n',
+        [(4, ("vm", "list")), (7, ("disk", "list"))],
+    ),
     "variable holding a command, run split": (
         'CMD="az resource show --ids ${ID}"\n${CMD}\n',
         [(2, ("resource", "show"))],
@@ -95,6 +106,11 @@ FLAGGED = {
         'run() { eval "$1"; }\nrun "$NEXT"\n',
         2,
         "run runs a string",
+    ),
+    "argument or a default, called with a run-time string": (
+        'check() {\n  CMD="az group list"\n  [ -n "$1" ] && CMD=$1\n  $CMD\n}\ncheck "$NEXT"\n',
+        6,
+        "check runs a string",
     ),
     "variable command set at run time": ("read -r CMD\n$CMD\n", 2, "program comes from $CMD"),
     "bash -c of a variable": ('bash -c "$SCRIPT"\n', 1, "bash -c runs a string"),

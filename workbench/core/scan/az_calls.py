@@ -272,6 +272,7 @@ class ScriptScan:
         self.forwarders: dict[str, _Forwarder] = dict(parent.forwarders) if parent else {}
         self.evaluators: dict[str, int] = dict(parent.evaluators) if parent else {}
         self.forward_sites: dict[int, str] = {}
+        self.defaulted: set[int] = set()  # evaluating sites whose variable also has a default
         self.library = False
 
     # -- entry point -------------------------------------------------------------------
@@ -284,7 +285,7 @@ class ScriptScan:
         for site in self.piped:
             self._unresolve(site, f"a shell reads its script from a pipe here; {_RUNTIME_HINT}")
         for site in self.sites:
-            if id(site.call) in self.forward_sites:
+            if id(site.call) in self.forward_sites and id(site.call) not in self.defaulted:
                 continue
             self._run(self._toks(site.call), site, 0, ())
         self._report_uncalled()
@@ -393,6 +394,7 @@ class ScriptScan:
             self._run(rest[start:], site, depth + 1, step)
             return
         templates = self._templates(head.word) if is_split(head.word) else None
+        templates = templates and self._without_argument(templates, head.word, site)
         if templates:
             for template in templates:
                 self._scan_string(template + _rest_text(rest), site, step)
@@ -460,6 +462,8 @@ class ScriptScan:
         if self._evaluated_param(words[0].word, site) is not None and len(words) == 1:
             return  # `eval "$1"` in an evaluator function: resolved at its call sites
         texts = self._string_texts(words)
+        if texts is not None and len(words) == 1:
+            texts = self._without_argument(texts, words[0].word, site)
         shown = " ".join(self._text(t.word) for t in words)
         if texts is None or any(_opaque(t) for t in texts):
             if self._may_hide_az(words):
@@ -690,10 +694,12 @@ class ScriptScan:
         name = site.function
         assert name is not None
         toks = self._toks(site.call)
-        evaluated = self._evaluated_argument(toks, site)
+        evaluated = self._evaluated_argument(toks, site, defaults=True)
         if evaluated is not None:
             self.evaluators.setdefault(name, evaluated)
             self.forward_sites[id(site.call)] = name
+            if self._evaluated_argument(toks, site) is None:  # `CMD=$3` or a default
+                self.defaulted.add(id(site.call))
             return True
         for k, tok in enumerate(toks):
             skip = None if tok.literal else positional(tok.word)
@@ -712,28 +718,32 @@ class ScriptScan:
             return True
         return False
 
-    def _evaluated_argument(self, toks: list[Tok], site: _Site) -> int | None:
-        """N when this command (in a function) runs the function's argument N as code."""
+    def _evaluated_argument(
+        self, toks: list[Tok], site: _Site, defaults: bool = False
+    ) -> int | None:
+        """N when this command (in a function) runs the function's argument N as code
+        (``defaults``: or a variable set from it or to a default, see ``_evaluated_param``)."""
         if not toks:
             return None
         head = toks[0]
         if not head.literal:
-            return self._evaluated_param(head.word, site) if is_split(head.word) else None
+            return self._evaluated_param(head.word, site, defaults) if is_split(head.word) else None
         program = _program(head)
         if program == "eval" and len(toks) == 2:
-            return self._evaluated_param(toks[1].word, site)
+            return self._evaluated_param(toks[1].word, site, defaults)
         if program in SHELLS:
             for i, tok in enumerate(toks[1:-1], 1):
                 if tok.literal and _SHELL_C.fullmatch(tok.text):
-                    return self._evaluated_param(toks[i + 1].word, site)
+                    return self._evaluated_param(toks[i + 1].word, site, defaults)
         if program in self.evaluators:
             n = self.evaluators[program]
             if n < len(toks):
-                return self._evaluated_param(toks[n].word, site)
+                return self._evaluated_param(toks[n].word, site, defaults)
         return None
 
-    def _evaluated_param(self, word: Node, site: _Site) -> int | None:
-        """N when ``word`` is ``$N`` (or a variable set only from ``$N``) in a function."""
+    def _evaluated_param(self, word: Node, site: _Site, defaults: bool = False) -> int | None:
+        """N when ``word`` is ``$N`` (or a variable set only from ``$N``) in a function;
+        ``defaults``: also a variable set from ``$N`` in some places and to words in others."""
         if site.function is None:
             return None
         direct = numbered_param(word)
@@ -741,8 +751,15 @@ class ScriptScan:
             return direct
         parts = _flat_parts(word)
         if len(parts) == 1 and parts[0]["Type"] == "ParamExp":
-            return self.scope.parameter_of(param_name(parts[0]), site.function)
+            return self.scope.parameter_of(param_name(parts[0]), site.function, defaults)
         return None
+
+    def _without_argument(self, texts: list[str], word: Node, site: _Site) -> list[str]:
+        """``texts`` of a variable set from ``$N`` or to defaults, less the bare ``$N``: what
+        the function's callers pass as argument N is scanned at each call site."""
+        n = self._evaluated_param(word, site, defaults=True)
+        bare = re.compile(rf"\$(?:{n}|\{{{n}\}})")
+        return [t for t in texts if n is None or not bare.fullmatch(t)]
 
     def _run_evaluator(self, program: str, rest: list[Tok], site: _Site, via) -> None:
         """A call of a function that evaluates its argument N: scan that argument here."""
