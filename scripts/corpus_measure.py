@@ -7,7 +7,9 @@ commits and paths. Two steps:
     .venv/bin/python scripts/corpus_measure.py measure --tree-sitter /tmp/ts/bin/python OUT/*
 
 ``prepare`` copies every listed file out of git directories under MIRRORS (``owner+name/repo``,
-``owner+name`` or a clone at ``owner/name``) into ``OUT/<set>/<owner+name>/<path>``.
+``owner+name`` or a clone at ``owner/name``) into ``OUT/<set>/<owner+name>/<path>``, with the
+entry's ``context`` files (the repository's other scripts, which the measured ones may source
+or run; not measured), and lists the measured ones in ``OUT/<set>/measured.txt``.
 ``measure`` analyses each set folder in one call (`workbench.core.analysis.analyze`) and compares,
 per script, its distinct command paths with a ground truth built without the scanner: two
 extractions by different parsers, (a) a walk of shfmt's JSON tree written here and (b)
@@ -48,6 +50,7 @@ TOPS = frozenset(p.split()[0] for p in KNOWN)
 # A line that reads like an az command: the net for calls no extraction and not the scanner saw.
 AZ_TEXT = re.compile(r"(?:^|[\s;|&(`'\"=])(?:/usr/bin/)?az\s+[a-z][a-z-]*")
 NOT_CODE = re.compile(r"\s*(?:#|echo\b|printf\b)")
+MEASURED = "measured.txt"  # in a prepared set: the scripts measured (the others may be sourced)
 Key = tuple[str, str]  # (script key "set/relative/path", command path)
 
 
@@ -240,7 +243,12 @@ def _line(root: Path, script: str, line: int) -> str:
 def measure_set(folder: Path, python: str, verdicts: dict[Key, tuple[str, str, str]]) -> SetResult:
     """Figures of the scripts under ``folder`` (keys are ``<folder name>/<relative path>``)."""
     root = folder.parent
-    files = sorted(folder.rglob("*.sh"))
+    listed = folder / MEASURED
+    files = (
+        sorted(folder / p for p in listed.read_text().split())
+        if listed.is_file()
+        else sorted(folder.rglob("*.sh"))
+    )
     key = {str(f): str(f.relative_to(root)) for f in files}
     result = SetResult(folder.name, scripts=len(files))
     a, b = Extraction(), Extraction()
@@ -261,7 +269,9 @@ def measure_set(folder: Path, python: str, verdicts: dict[Key, tuple[str, str, s
     for command in analysis.commands:
         if command.path and command.file in key:
             found[(key[command.file], " ".join(command.path))].add(command.line)
-    result.scanner_calls = sum(1 for c in analysis.commands if c.file in key)
+    result.scanner_calls = len(
+        {(c.file, c.line, c.path) for c in analysis.commands if c.file in key}
+    )
     spots = {(key[s.file], s.line) for s in analysis.hiding if s.file in key}
     result.hiding_spots = len(spots)
     result.found = set(found)
@@ -331,7 +341,7 @@ def prepare(manifest: Path, mirrors: Path, out: Path) -> None:
             git_dir = next((c for c in candidates if (c / "HEAD").is_file()), None)
             if git_dir is None:
                 raise SystemExit(f"{entry['repo']}: no git directory under {mirrors}; clone it")
-            for path in entry["paths"]:
+            for path in [*entry["paths"], *entry.get("context", ())]:
                 data = subprocess.run(
                     ["git", f"--git-dir={git_dir}", "show", f"{entry['commit']}:{path}"],
                     capture_output=True,
@@ -340,7 +350,9 @@ def prepare(manifest: Path, mirrors: Path, out: Path) -> None:
                 target = out / name / slug / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-        print(f"{name}: {sum(len(e['paths']) for e in entries)} scripts in {out / name}")
+        measured = [f"{e['repo'].replace('/', '+')}/{p}" for e in entries for p in e["paths"]]
+        (out / name / MEASURED).write_text("\n".join(measured) + "\n")
+        print(f"{name}: {len(measured)} scripts in {out / name} (and the files they may source)")
 
 
 def measure(folders: list[Path], python: str, adjudication: Path, details: bool) -> None:

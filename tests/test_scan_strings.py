@@ -167,12 +167,31 @@ def test_scripts_run_by_bash_or_by_path_are_analysed(tmp_path):
 
 
 def test_source_found_in_a_search_dir(tmp_path):
-    (tmp_path / "common.sh").write_text("az group list\n")
+    (tmp_path / "recipe").mkdir()
+    (tmp_path / "recipe" / "common.sh").write_text("az group list\n")
     script = tmp_path / "sub" / "job.sh"
     script.parent.mkdir()
     script.write_text(". common.sh\n")
     assert [c.words for c in scan_file(script).calls] == []
-    assert [c.words for c in scan_file(script, [tmp_path]).calls] == [("group", "list")]
+    assert [c.words for c in scan_file(script, [tmp_path / "recipe"]).calls] == [("group", "list")]
+
+
+def test_source_relative_to_the_project_root_is_found_above_the_script(tmp_path):
+    """A script run from its project's root (`./scripts/deploy.sh`) sources `./scripts/x.sh`
+    or `../lib/x.sh` relative to that root: found in the folders above the script."""
+    root = tmp_path / "project"
+    (root / "scripts").mkdir(parents=True)
+    (tmp_path / "lib").mkdir()
+    (root / "scripts" / "common.sh").write_text('kv() { az keyvault "$@"; }\n')
+    (tmp_path / "lib" / "net.sh").write_text("az network vnet list\n")
+    script = root / "scripts" / "deploy.sh"
+    script.write_text(". ./scripts/common.sh\nsource ../lib/net.sh\nkv list\n")
+    result = scan_file(script)
+    assert sorted((Path(c.file).name, c.words) for c in result.calls) == [
+        ("deploy.sh", ("keyvault", "list")),
+        ("net.sh", ("network", "vnet", "list")),
+    ]
+    assert result.unresolved == ()
 
 
 def test_external_commands_behind_wrappers_and_in_pipelines():

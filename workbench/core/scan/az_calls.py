@@ -61,6 +61,7 @@ _WALKED = frozenset(
     }
 )  # fmt: skip
 _EMPTY_WORD: Node = {"Parts": []}
+_SOURCE_LEVELS_UP = 3  # folders above a script where a relative `source` path is looked for
 _RUNTIME_HINT = "add a [keep] entry for the modules it needs, or make the string static"
 
 
@@ -581,13 +582,16 @@ class ScriptScan:
                 self._sourced_scans[id(site.call)] = found
 
     def _find_sourced(self, word: Node) -> Path | str:
-        """The sourced file, or why it is not analysed."""
+        """The sourced file, or why it is not analysed. A relative path is looked for next to
+        the script, next to the recipe, then in the folders above the script (a script run
+        from its project's root sources ``./scripts/common.sh``)."""
         raw = self._text(word)
         values = word_values(word, self.scope.values, self.source)
         names = values if values else [_literal_tail(word, self.source)]
-        bases = [Path(self.file).parent, *self.search_dirs] if self.file != "<string>" else [
-            *self.search_dirs
-        ]  # fmt: skip
+        here = Path(self.file).parent
+        bases = [here, *self.search_dirs, *here.parents[:_SOURCE_LEVELS_UP]] if (
+            self.file != "<string>"
+        ) else [*self.search_dirs]  # fmt: skip
         for name in names:
             if not name:
                 continue
@@ -597,7 +601,10 @@ class ScriptScan:
                     return candidate
                 if str(candidate) in self.sourced:
                     return "already analysed"
-        return f"sources {raw}, not found next to the script or the recipe"
+        return (
+            f"sources {raw}, not found next to the script, in the folders above it "
+            "or next to the recipe"
+        )
 
     def _run_source(self, rest: list[Tok], site: _Site) -> None:
         found = getattr(self, "_sourced_scans", {}).get(id(site.call))
