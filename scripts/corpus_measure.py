@@ -222,7 +222,7 @@ HEADER = [
     "scripts",
     "with az",
     "az calls",
-    "scanned",
+    "found",
     "paths",
     "recall",
     "precision",
@@ -373,6 +373,8 @@ def measure(folders: list[Path], python: str, adjudication: Path, details: bool)
             total.not_literal[k] += v
     print(table(HEADER, [r.row() for r in [*results, total]]))
     print(
+        "az calls: `az` commands in shfmt's tree; found: the scanner's distinct calls with a "
+        "path of the table; paths: true (script, command path) pairs; "
         "recall/precision: distinct command paths per script, pooled; flagged: missed paths on "
         "a line the scanner flags (not counted in recall); spots: flagged spots that may hide "
         "calls; $cmd f/r/s: calls with no literal path flagged/resolved/silent; ext: calls "
