@@ -19,7 +19,9 @@ literal words after it, cut to the longest path of azure-cli's dumped command ta
 (tests/fixtures/command-table-2.91.0.json), the same way for both. A path both find is true;
 where they disagree, or the scanner finds a path neither does, the verdict read off the script
 is in `corpus-adjudication.tsv` (``set/file:line``, path, ``call``/``none``, why); a pair with
-no verdict is listed as unadjudicated. A missed path whose line holds a spot the scanner flags
+no verdict is listed as unadjudicated. A net for calls all three miss: every line that reads
+like an az command (not a comment or echo) where no one saw a call needs a verdict too (an
+empty path: the line's text is not a call). A missed path whose line holds a spot the scanner flags
 (it may hide a call) counts as flagged, not missed. Calls whose words cannot be known
 statically (``az $CMD``) are counted apart: flagged, resolved by the scanner, or silent.
 """
