@@ -191,6 +191,7 @@ class SetResult:
     unadjudicated: dict[Key, str] = field(default_factory=dict)
     unexplained: dict[Key, str] = field(default_factory=dict)  # az text no one saw as a call
     hiding_spots: int = 0
+    spotted_scripts: int = 0  # scripts with a spot that may hide calls: their trims are off
     not_literal: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     outside: int = 0
     shfmt_rejects: list[str] = field(default_factory=list)  # files with lines bash rejects
@@ -213,7 +214,7 @@ class SetResult:
             len(self.misses),
             len(self.false_hits),
             len(self.flagged),
-            self.hiding_spots,
+            f"{self.hiding_spots} in {self.spotted_scripts}",
             "{flagged}/{resolved}/{silent}".format_map(defaultdict(int, self.not_literal)),
             self.outside,
         ]
@@ -276,6 +277,7 @@ def measure_set(folder: Path, python: str, verdicts: dict[Key, tuple[str, str, s
     )
     spots = {(key[s.file], s.line) for s in analysis.hiding if s.file in key}
     result.hiding_spots = len(spots)
+    result.spotted_scripts = len({script for script, _ in spots})
     result.found = set(found)
     lines: dict[Key, set[int]] = defaultdict(set)
     for source in (a.paths, b.paths, found):
@@ -370,6 +372,7 @@ def measure(folders: list[Path], python: str, adjudication: Path, details: bool)
         total.truth |= r.truth
         total.found |= r.found
         total.hiding_spots += r.hiding_spots
+        total.spotted_scripts += r.spotted_scripts
         total.outside += r.outside
         for k, v in r.not_literal.items():
             total.not_literal[k] += v
@@ -378,9 +381,9 @@ def measure(folders: list[Path], python: str, adjudication: Path, details: bool)
         "az calls: `az` commands in shfmt's tree; found: the scanner's distinct calls with a "
         "path of the table; paths: true (script, command path) pairs; "
         "recall/precision: distinct command paths per script, pooled; flagged: missed paths on "
-        "a line the scanner flags (not counted in recall); spots: flagged spots that may hide "
-        "calls; $cmd f/r/s: calls with no literal path flagged/resolved/silent; ext: calls "
-        "outside the table"
+        "a line the scanner flags (not counted in recall); spots: lines flagged as maybe hiding "
+        "calls, in how many scripts; $cmd f/r/s: calls with no literal path "
+        "flagged/resolved/silent; ext: calls outside the table"
     )
     for r in results:
         for label, items in (

@@ -50,6 +50,10 @@ RESOLVED = {
         'run\nrun "az disk list"\n',
         [(4, ("vm", "list")), (7, ("disk", "list"))],
     ),
+    "eval of an indirect assignment": (
+        'set_var() { eval "${1}=\'${2}\'"; }\nset_var RG "$(cat rg)"\neval "$NAME=$VALUE"\n',
+        [],
+    ),
     "variable holding a command, run split": (
         'CMD="az resource show --ids ${ID}"\n${CMD}\n',
         [(2, ("resource", "show"))],
@@ -106,6 +110,11 @@ FLAGGED = {
         'run() { eval "$1"; }\nrun "$NEXT"\n',
         2,
         "run runs a string",
+    ),
+    "eval of an assignment with a command after it": (
+        'eval "$NAME=1 $CMD"\n',
+        1,
+        "eval runs a string",
     ),
     "argument or a default, called with a run-time string": (
         'check() {\n  CMD="az group list"\n  [ -n "$1" ] && CMD=$1\n  $CMD\n}\ncheck "$NEXT"\n',
@@ -164,6 +173,18 @@ def test_scripts_run_by_bash_or_by_path_are_analysed(tmp_path):
         ("step.sh", 2, ("bash",))
     ]  # the same file twice: one call, its own line
     assert result.unresolved == ()
+
+
+def test_script_run_by_a_path_with_a_runtime_prefix_is_found_by_its_tail(tmp_path):
+    scripts = tmp_path / "deploy" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "step.sh").write_text("az group list\n")
+    main = scripts / "main.sh"
+    main.write_text('"${REPO_PATH}/deploy/scripts/step.sh" --all\n"$X/gone/missing.sh"\n')
+    result = scan_file(main)
+    assert [(Path(c.file).name, c.words) for c in result.calls] == [("step.sh", ("group", "list"))]
+    ((line, why),) = [(u.line, u.reason) for u in result.unresolved]
+    assert line == 2 and why.startswith('runs "$X/gone/missing.sh", not found next to')
 
 
 def test_source_found_in_a_search_dir(tmp_path):

@@ -61,6 +61,10 @@ _WALKED = frozenset(
     }
 )  # fmt: skip
 _EMPTY_WORD: Node = {"Parts": []}
+# `eval "${name}='${value}'"`: sets the variable $name names to one word; runs nothing.
+_INDIRECT_ASSIGNMENT = re.compile(
+    r"""\s*\$\{?(?:[A-Za-z_]\w*|\d+)\}?=('[^']*'|"[^"]*"|[^\s'"]*)\s*"""
+)
 _SOURCE_LEVELS_UP = 3  # folders above a script where a relative `source` path is looked for
 _RUNTIME_HINT = "add a [keep] entry for the modules it needs, or make the string static"
 
@@ -390,6 +394,9 @@ class ScriptScan:
             return  # `"$@"` in a runner function: resolved at its call sites
         if self._evaluated_param(head.word, site) is not None:
             return  # `$1` / `$CMD` from an argument, in an evaluator: resolved at call sites
+        if _literal_tail(head.word, self.source).endswith(".sh"):
+            self._run_script_file(head, site, step)  # `"$REPO/deploy/step.sh"`: by its tail
+            return
         start = self._first(rest)
         if start is not None:  # an unknown prefix such as `$SUDO az ...`
             self._run(rest[start:], site, depth + 1, step)
@@ -466,6 +473,8 @@ class ScriptScan:
         if texts is not None and len(words) == 1:
             texts = self._without_argument(texts, words[0].word, site)
         shown = " ".join(self._text(t.word) for t in words)
+        if texts and all(_INDIRECT_ASSIGNMENT.fullmatch(t) for t in texts):
+            return
         if texts is None or any(_opaque(t) for t in texts):
             if self._may_hide_az(words):
                 self._unresolve(
