@@ -1,7 +1,8 @@
 """Recall and precision of the script analysis on held-out public scripts (issue 11).
 
 The scripts are not in the repository; `corpus-manifest.json` names each set's repositories,
-commits and paths. Two steps:
+commits and paths. Two steps (after ``python3 -m venv /tmp/ts && /tmp/ts/bin/pip install
+tree-sitter tree-sitter-bash``; measured with 0.26.1 and 0.25.1):
 
     .venv/bin/python scripts/corpus_measure.py prepare scripts/corpus-manifest.json MIRRORS OUT
     .venv/bin/python scripts/corpus_measure.py measure --tree-sitter /tmp/ts/bin/python OUT/*
