@@ -39,6 +39,21 @@ RESOLVED = {
         'run() { eval "$1"; }\nlogged() { echo "$1"; run "$1"; }\nlogged "az acr list"\n',
         [(3, ("acr", "list"))],
     ),
+    "argument or a default run inside a function": (
+        "check() {\n  if [[ $# -eq 3 ]]; then\n    CMD=$3\n  else\n"
+        '    CMD="az resource show --ids ${2}"\n  fi\n  ${CMD} > /dev/null\n}\n'
+        'check a b\ncheck a b "az monitor diagnostic-settings show --name x"\n',
+        [(7, ("resource", "show")), (10, ("monitor", "diagnostic-settings", "show"))],
+    ),
+    "argument or a default evaluated inside a function": (
+        'run() {\n  CMD="az vm list"\n  [ -n "$1" ] && CMD="$1"\n  eval "$CMD"\n}\n'
+        'run\nrun "az disk list"\n',
+        [(4, ("vm", "list")), (7, ("disk", "list"))],
+    ),
+    "eval of an indirect assignment": (
+        'set_var() { eval "${1}=\'${2}\'"; }\nset_var RG "$(cat rg)"\neval "$NAME=$VALUE"\n',
+        [],
+    ),
     "variable holding a command, run split": (
         'CMD="az resource show --ids ${ID}"\n${CMD}\n',
         [(2, ("resource", "show"))],
@@ -96,6 +111,16 @@ FLAGGED = {
         2,
         "run runs a string",
     ),
+    "eval of an assignment with a command after it": (
+        'eval "$NAME=1 $CMD"\n',
+        1,
+        "eval runs a string",
+    ),
+    "argument or a default, called with a run-time string": (
+        'check() {\n  CMD="az group list"\n  [ -n "$1" ] && CMD=$1\n  $CMD\n}\ncheck "$NEXT"\n',
+        6,
+        "check runs a string",
+    ),
     "variable command set at run time": ("read -r CMD\n$CMD\n", 2, "program comes from $CMD"),
     "bash -c of a variable": ('bash -c "$SCRIPT"\n', 1, "bash -c runs a string"),
     "here-string of a variable": ('bash <<< "$SCRIPT"\n', 1, "runs a string"),
@@ -150,13 +175,44 @@ def test_scripts_run_by_bash_or_by_path_are_analysed(tmp_path):
     assert result.unresolved == ()
 
 
+def test_script_run_by_a_path_with_a_runtime_prefix_is_found_by_its_tail(tmp_path):
+    scripts = tmp_path / "deploy" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "step.sh").write_text("az group list\n")
+    main = scripts / "main.sh"
+    main.write_text('"${REPO_PATH}/deploy/scripts/step.sh" --all\n"$X/gone/missing.sh"\n')
+    result = scan_file(main)
+    assert [(Path(c.file).name, c.words) for c in result.calls] == [("step.sh", ("group", "list"))]
+    ((line, why),) = [(u.line, u.reason) for u in result.unresolved]
+    assert line == 2 and why.startswith('runs "$X/gone/missing.sh", not found next to')
+
+
 def test_source_found_in_a_search_dir(tmp_path):
-    (tmp_path / "common.sh").write_text("az group list\n")
+    (tmp_path / "recipe").mkdir()
+    (tmp_path / "recipe" / "common.sh").write_text("az group list\n")
     script = tmp_path / "sub" / "job.sh"
     script.parent.mkdir()
     script.write_text(". common.sh\n")
     assert [c.words for c in scan_file(script).calls] == []
-    assert [c.words for c in scan_file(script, [tmp_path]).calls] == [("group", "list")]
+    assert [c.words for c in scan_file(script, [tmp_path / "recipe"]).calls] == [("group", "list")]
+
+
+def test_source_relative_to_the_project_root_is_found_above_the_script(tmp_path):
+    """A script run from its project's root (`./scripts/deploy.sh`) sources `./scripts/x.sh`
+    or `../lib/x.sh` relative to that root: found in the folders above the script."""
+    root = tmp_path / "project"
+    (root / "scripts").mkdir(parents=True)
+    (tmp_path / "lib").mkdir()
+    (root / "scripts" / "common.sh").write_text('kv() { az keyvault "$@"; }\n')
+    (tmp_path / "lib" / "net.sh").write_text("az network vnet list\n")
+    script = root / "scripts" / "deploy.sh"
+    script.write_text(". ./scripts/common.sh\nsource ../lib/net.sh\nkv list\n")
+    result = scan_file(script)
+    assert sorted((Path(c.file).name, c.words) for c in result.calls) == [
+        ("deploy.sh", ("keyvault", "list")),
+        ("net.sh", ("network", "vnet", "list")),
+    ]
+    assert result.unresolved == ()
 
 
 def test_external_commands_behind_wrappers_and_in_pipelines():

@@ -61,6 +61,11 @@ _WALKED = frozenset(
     }
 )  # fmt: skip
 _EMPTY_WORD: Node = {"Parts": []}
+# `eval "${name}='${value}'"`: sets the variable $name names to one word; runs nothing.
+_INDIRECT_ASSIGNMENT = re.compile(
+    r"""\s*\$\{?(?:[A-Za-z_]\w*|\d+)\}?=('[^']*'|"[^"]*"|[^\s'"]*)\s*"""
+)
+_SOURCE_LEVELS_UP = 3  # folders above a script where a relative `source` path is looked for
 _RUNTIME_HINT = "add a [keep] entry for the modules it needs, or make the string static"
 
 
@@ -272,6 +277,7 @@ class ScriptScan:
         self.forwarders: dict[str, _Forwarder] = dict(parent.forwarders) if parent else {}
         self.evaluators: dict[str, int] = dict(parent.evaluators) if parent else {}
         self.forward_sites: dict[int, str] = {}
+        self.defaulted: set[int] = set()  # evaluating sites whose variable also has a default
         self.library = False
 
     # -- entry point -------------------------------------------------------------------
@@ -284,7 +290,7 @@ class ScriptScan:
         for site in self.piped:
             self._unresolve(site, f"a shell reads its script from a pipe here; {_RUNTIME_HINT}")
         for site in self.sites:
-            if id(site.call) in self.forward_sites:
+            if id(site.call) in self.forward_sites and id(site.call) not in self.defaulted:
                 continue
             self._run(self._toks(site.call), site, 0, ())
         self._report_uncalled()
@@ -388,11 +394,15 @@ class ScriptScan:
             return  # `"$@"` in a runner function: resolved at its call sites
         if self._evaluated_param(head.word, site) is not None:
             return  # `$1` / `$CMD` from an argument, in an evaluator: resolved at call sites
+        if _literal_tail(head.word, self.source).endswith(".sh"):
+            self._run_script_file(head, site, step)  # `"$REPO/deploy/step.sh"`: by its tail
+            return
         start = self._first(rest)
         if start is not None:  # an unknown prefix such as `$SUDO az ...`
             self._run(rest[start:], site, depth + 1, step)
             return
         templates = self._templates(head.word) if is_split(head.word) else None
+        templates = templates and self._without_argument(templates, head.word, site)
         if templates:
             for template in templates:
                 self._scan_string(template + _rest_text(rest), site, step)
@@ -460,7 +470,11 @@ class ScriptScan:
         if self._evaluated_param(words[0].word, site) is not None and len(words) == 1:
             return  # `eval "$1"` in an evaluator function: resolved at its call sites
         texts = self._string_texts(words)
+        if texts is not None and len(words) == 1:
+            texts = self._without_argument(texts, words[0].word, site)
         shown = " ".join(self._text(t.word) for t in words)
+        if texts and all(_INDIRECT_ASSIGNMENT.fullmatch(t) for t in texts):
+            return
         if texts is None or any(_opaque(t) for t in texts):
             if self._may_hide_az(words):
                 self._unresolve(
@@ -576,13 +590,16 @@ class ScriptScan:
                 self._sourced_scans[id(site.call)] = found
 
     def _find_sourced(self, word: Node) -> Path | str:
-        """The sourced file, or why it is not analysed."""
+        """The sourced file, or why it is not analysed. A relative path is looked for next to
+        the script, next to the recipe, then in the folders above the script (a script run
+        from its project's root sources ``./scripts/common.sh``)."""
         raw = self._text(word)
         values = word_values(word, self.scope.values, self.source)
         names = values if values else [_literal_tail(word, self.source)]
-        bases = [Path(self.file).parent, *self.search_dirs] if self.file != "<string>" else [
-            *self.search_dirs
-        ]  # fmt: skip
+        here = Path(self.file).parent
+        bases = [here, *self.search_dirs, *here.parents[:_SOURCE_LEVELS_UP]] if (
+            self.file != "<string>"
+        ) else [*self.search_dirs]  # fmt: skip
         for name in names:
             if not name:
                 continue
@@ -592,7 +609,10 @@ class ScriptScan:
                     return candidate
                 if str(candidate) in self.sourced:
                     return "already analysed"
-        return f"sources {raw}, not found next to the script or the recipe"
+        return (
+            f"sources {raw}, not found next to the script, in the folders above it "
+            "or next to the recipe"
+        )
 
     def _run_source(self, rest: list[Tok], site: _Site) -> None:
         found = getattr(self, "_sourced_scans", {}).get(id(site.call))
@@ -689,10 +709,12 @@ class ScriptScan:
         name = site.function
         assert name is not None
         toks = self._toks(site.call)
-        evaluated = self._evaluated_argument(toks, site)
+        evaluated = self._evaluated_argument(toks, site, defaults=True)
         if evaluated is not None:
             self.evaluators.setdefault(name, evaluated)
             self.forward_sites[id(site.call)] = name
+            if self._evaluated_argument(toks, site) is None:  # `CMD=$3` or a default
+                self.defaulted.add(id(site.call))
             return True
         for k, tok in enumerate(toks):
             skip = None if tok.literal else positional(tok.word)
@@ -711,28 +733,32 @@ class ScriptScan:
             return True
         return False
 
-    def _evaluated_argument(self, toks: list[Tok], site: _Site) -> int | None:
-        """N when this command (in a function) runs the function's argument N as code."""
+    def _evaluated_argument(
+        self, toks: list[Tok], site: _Site, defaults: bool = False
+    ) -> int | None:
+        """N when this command (in a function) runs the function's argument N as code
+        (``defaults``: or a variable set from it or to a default, see ``_evaluated_param``)."""
         if not toks:
             return None
         head = toks[0]
         if not head.literal:
-            return self._evaluated_param(head.word, site) if is_split(head.word) else None
+            return self._evaluated_param(head.word, site, defaults) if is_split(head.word) else None
         program = _program(head)
         if program == "eval" and len(toks) == 2:
-            return self._evaluated_param(toks[1].word, site)
+            return self._evaluated_param(toks[1].word, site, defaults)
         if program in SHELLS:
             for i, tok in enumerate(toks[1:-1], 1):
                 if tok.literal and _SHELL_C.fullmatch(tok.text):
-                    return self._evaluated_param(toks[i + 1].word, site)
+                    return self._evaluated_param(toks[i + 1].word, site, defaults)
         if program in self.evaluators:
             n = self.evaluators[program]
             if n < len(toks):
-                return self._evaluated_param(toks[n].word, site)
+                return self._evaluated_param(toks[n].word, site, defaults)
         return None
 
-    def _evaluated_param(self, word: Node, site: _Site) -> int | None:
-        """N when ``word`` is ``$N`` (or a variable set only from ``$N``) in a function."""
+    def _evaluated_param(self, word: Node, site: _Site, defaults: bool = False) -> int | None:
+        """N when ``word`` is ``$N`` (or a variable set only from ``$N``) in a function;
+        ``defaults``: also a variable set from ``$N`` in some places and to words in others."""
         if site.function is None:
             return None
         direct = numbered_param(word)
@@ -740,8 +766,15 @@ class ScriptScan:
             return direct
         parts = _flat_parts(word)
         if len(parts) == 1 and parts[0]["Type"] == "ParamExp":
-            return self.scope.parameter_of(param_name(parts[0]), site.function)
+            return self.scope.parameter_of(param_name(parts[0]), site.function, defaults)
         return None
+
+    def _without_argument(self, texts: list[str], word: Node, site: _Site) -> list[str]:
+        """``texts`` of a variable set from ``$N`` or to defaults, less the bare ``$N``: what
+        the function's callers pass as argument N is scanned at each call site."""
+        n = self._evaluated_param(word, site, defaults=True)
+        bare = re.compile(rf"\$(?:{n}|\{{{n}\}})")
+        return [t for t in texts if n is None or not bare.fullmatch(t)]
 
     def _run_evaluator(self, program: str, rest: list[Tok], site: _Site, via) -> None:
         """A call of a function that evaluates its argument N: scan that argument here."""

@@ -125,13 +125,16 @@ class Scope:
             self._busy.discard(name)
         return out[:MAX_ALTERNATIVES]
 
-    def parameter_of(self, name: str, function: str) -> int | None:
-        """N when every assignment of ``name`` is ``name="$N"`` inside ``function``."""
+    def parameter_of(self, name: str, function: str, defaults: bool = False) -> int | None:
+        """N when every assignment of ``name`` is ``name="$N"`` inside ``function``; with
+        ``defaults``, also when the others set words (``CMD=$3`` or ``CMD="az ..."``)."""
         sets = self._sets.get(name)
         if not sets:
             return None
         found = {numbered_param(one.word) if one.word and one.function == function else None
                  for one in sets}  # fmt: skip
+        if defaults and all(one.word is not None for one in sets):
+            found.discard(None)
         return found.pop() if len(found) == 1 and None not in found else None
 
     def array_elements(self, name: str) -> list[tuple[Node, ...]] | None:
