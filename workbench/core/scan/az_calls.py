@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workbench.core.scan import memo
 from workbench.core.scan.model import AzCall, ExternalCommand, Unresolved
 from workbench.core.scan.programs import (
     BUILTINS,
@@ -595,7 +596,7 @@ class ScriptScan:
                 continue
             candidates = [Path(name)] if Path(name).is_absolute() else [b / name for b in bases]
             for candidate in candidates:
-                if candidate.is_file() and str(candidate) not in self.sourced:
+                if memo.is_file(candidate) and str(candidate) not in self.sourced:
                     return candidate
                 if str(candidate) in self.sourced:
                     return "already analysed"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.scan.az_calls import ScriptScan
+from workbench.core.scan.memo import cached_scan
 from workbench.core.scan.model import AzCall, ExternalCommand, ScanResult, Unresolved
 from workbench.core.scan.script_input import check_language, read_script
 
@@ -68,8 +69,11 @@ def scan_text(
 
 
 def scan_file(path: str | Path, search_dirs: Iterable[str | Path] = ()) -> ScanResult:
-    """Every `az` call in a bash script file; WorkbenchError for missing/binary/non-bash files."""
-    return scan_text(read_script(path), str(path), search_dirs)
+    """Every `az` call in a bash script file; WorkbenchError for missing/binary/non-bash files.
+
+    The result is kept in the user cache (``scan.memo``): the same file is scanned once."""
+    text, file, dirs = read_script(path), str(path), tuple(Path(d) for d in search_dirs)
+    return cached_scan(file, text, dirs, lambda: scan_text(text, file, dirs))
 
 
 def scan_files(

@@ -88,7 +88,7 @@ def _parse_short(source: bytes) -> Node:
 def op(node: Node) -> str:
     """The ``Op`` of a node as operator text (``"|"``, ``"<<<"``, ``":-"``), from either shfmt."""
     value = node["Op"]
-    return _OP_TEXT.get(value, value)
+    return _OP_TEXT.get(value) or value
 
 
 @functools.cache
