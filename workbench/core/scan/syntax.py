@@ -85,6 +85,11 @@ def _parse_short(source: bytes) -> Node:
     return _parse(source)
 
 
+def forget_parses() -> None:
+    """Drop the short texts parsed so far (benchmarks of a first scan)."""
+    _parse_short.cache_clear()
+
+
 def op(node: Node) -> str:
     """The ``Op`` of a node as operator text (``"|"``, ``"<<<"``, ``":-"``), from either shfmt."""
     value = node["Op"]
