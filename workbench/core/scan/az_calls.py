@@ -8,6 +8,7 @@ a heredoc or here-string, ``source``), the `az` calls it makes and the spots it 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -760,17 +761,22 @@ class ScriptScan:
 
     def _shift_count(self, function: str, before: _Site) -> int:
         """How many arguments `shift` drops in ``function`` before command ``before``."""
-        count = 0
         limit = before.call["Pos"]["Offset"]
+        return sum(count for at, count in self._shifts.get(function, ()) if at < limit)
+
+    @functools.cached_property
+    def _shifts(self) -> dict[str, list[tuple[int, int]]]:
+        """Per function, where each `shift` in it is and how many arguments it drops."""
+        found: dict[str, list[tuple[int, int]]] = {}
         for site in self.sites:
-            if site.call["Pos"]["Offset"] >= limit:
-                break
-            if site.function != function:
+            args = site.call["Args"]
+            if site.function is None or not is_literal(args[0]):
                 continue
-            toks = self._toks(site.call)
-            if toks[0].literal and toks[0].text == "shift":
-                count += int(toks[1].text) if len(toks) > 1 and toks[1].text.isdigit() else 1
-        return count
+            if display(args[0], self.source) == "shift":
+                n = display(args[1], self.source) if len(args) > 1 else ""
+                at = site.call["Pos"]["Offset"]
+                found.setdefault(site.function, []).append((at, int(n) if n.isdigit() else 1))
+        return found
 
     def _report_uncalled(self) -> None:
         names = {n for n in self.forward_sites.values() if n in self.forwarders or
