@@ -52,29 +52,32 @@ def scan_text(
     dirs = tuple(Path(d) for d in search_dirs)
     with _collector_paused():
         scan = ScriptScan(text.encode("utf-8"), file, search_dirs=dirs).run()
+        found, spots, programs = scan.calls, scan.unresolved, scan.external
+        error_lines = scan.error_lines
+        del scan  # the tree is freed here, before the collector is back: it never walks it
     code_lines = [
         i
         for i, line in enumerate(text.split("\n"))
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    bad = len(scan.error_lines.intersection(code_lines))
+    bad = len(error_lines.intersection(code_lines))
     if code_lines and bad / len(code_lines) > _UNPARSEABLE_SHARE:
-        first = min(scan.error_lines) + 1
+        first = min(error_lines) + 1
         raise WorkbenchError(
             f"{file}: not parseable as bash ({bad} of {len(code_lines)} lines in syntax errors, "
             f"from line {first}); check it is a bash script"
         )
-    unique = {(c.line, c.words, c.args, c.text): c for c in reversed(scan.calls)}
+    unique = {(c.line, c.words, c.args, c.text): c for c in reversed(found)}
     calls = sorted(reversed(unique.values()), key=lambda c: (c.file != file, c.line))
-    unresolved = sorted(dict.fromkeys(scan.unresolved), key=lambda u: (u.file != file, u.line))
-    external = tuple(dict.fromkeys(scan.external))
+    unresolved = sorted(dict.fromkeys(spots), key=lambda u: (u.file != file, u.line))
+    external = tuple(dict.fromkeys(programs))
     return ScanResult(tuple(calls), tuple(unresolved), external)
 
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a scan builds its (acyclic) tree: on a large script
-    its passes over the millions of new nodes cost as much as the decoding."""
+    """Python's cycle collector off while a scan builds, walks and frees its (acyclic) tree: on
+    a large script its passes over the millions of new nodes cost as much as the decoding."""
     was_on = gc.isenabled()
     gc.disable()
     try:
