@@ -87,3 +87,12 @@ def test_an_entry_of_another_shape_is_scanned_again(tmp_path, cache_dir):
     [entry] = entries(cache_dir)
     cache.put_bytes(memo.KIND, entry.stem, orjson.dumps({"result": {"calls": [{"file": 1}]}}))
     assert scan_file(script) == first
+
+
+def test_an_unwritable_cache_still_scans(tmp_path, monkeypatch):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(blocked))
+    script = tmp_path / "deploy.sh"
+    script.write_text(SCRIPT)
+    assert [c.words for c in scan_file(script).calls] == [("group", "list")]

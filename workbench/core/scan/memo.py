@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from workbench.core import cache
+from workbench.core.errors import WorkbenchError
 from workbench.core.scan.model import AzCall, ExternalCommand, ScanResult, Unresolved
 from workbench.core.scan.syntax import shfmt_version
 
@@ -50,7 +51,7 @@ def cached_scan(
     finally:
         _looked_at.reset(token)
     entry = {"result": result.to_dict(), "looked_at": seen}
-    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run a scan
+    with contextlib.suppress(WorkbenchError):  # an unwritable cache costs the next run a scan
         cache.put_bytes(KIND, key, orjson.dumps(entry))
     return result
 
