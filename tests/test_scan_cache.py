@@ -4,13 +4,14 @@ a script it sources) are a miss, a corrupt entry is scanned again without a trac
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import orjson
 import pytest
 
 from workbench.core import cache
 from workbench.core.scan import memo
-from workbench.core.scan.scanner import scan_file
+from workbench.core.scan.scanner import scan_file, scan_files
 
 SCRIPT = "#!/bin/bash\naz group list\n"
 
@@ -96,3 +97,20 @@ def test_an_unwritable_cache_still_scans(tmp_path, monkeypatch):
     script = tmp_path / "deploy.sh"
     script.write_text(SCRIPT)
     assert [c.words for c in scan_file(script).calls] == [("group", "list")]
+
+
+def test_scans_at_once_leave_the_cycle_collector_as_it_was(tmp_path):
+    scripts = []
+    for n in range(6):
+        scripts.append(tmp_path / f"s{n}.sh")
+        scripts[-1].write_text(SCRIPT * (n + 1))
+    assert gc.isenabled()
+    results = scan_files(scripts)
+    assert gc.isenabled()
+    assert [len(r.calls) for r in results] == [1, 2, 3, 4, 5, 6]
+    gc.disable()
+    try:
+        scan_files(scripts)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

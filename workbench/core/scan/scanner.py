@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,17 +75,31 @@ def scan_text(
     return ScanResult(tuple(calls), tuple(unresolved), external)
 
 
+class _Pause:
+    """Scans under way (in any thread) and whether the collector was on before the first."""
+
+    lock = threading.Lock()
+    scans = 0
+    was_on = False
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a scan builds, walks and frees its (acyclic) tree: on
-    a large script its passes over the millions of new nodes cost as much as the decoding."""
-    was_on = gc.isenabled()
-    gc.disable()
+    a large script its passes over the millions of new nodes cost as much as the decoding.
+    Back on (if it was) when the last of the scans running at once ends."""
+    with _Pause.lock:
+        if _Pause.scans == 0:
+            _Pause.was_on = gc.isenabled()
+            gc.disable()
+        _Pause.scans += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _Pause.lock:
+            _Pause.scans -= 1
+            if _Pause.scans == 0 and _Pause.was_on:
+                gc.enable()
 
 
 def scan_file(path: str | Path, search_dirs: Iterable[str | Path] = ()) -> ScanResult:
