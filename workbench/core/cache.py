@@ -6,6 +6,7 @@ a digest of their own payload so a corrupt entry is detected and treated as miss
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,8 +40,14 @@ def get_json(kind: str, key: str) -> dict | None:
         return None
     except (ValueError, KeyError, TypeError, OSError):
         pass
-    path.unlink(missing_ok=True)
+    _forget(path)
     return None
+
+
+def _forget(path: Path) -> None:
+    """Remove a corrupt entry; one that cannot be removed is only a miss again next time."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def put_json(kind: str, key: str, payload: dict) -> None:
@@ -66,7 +73,7 @@ def get_bytes(kind: str, key: str) -> bytes | None:
         body, digest = b"", b"-"
     if hashlib.sha256(body).hexdigest().encode() == digest:
         return body
-    path.unlink(missing_ok=True)
+    _forget(path)
     return None
 
 

@@ -8,11 +8,13 @@ a heredoc or here-string, ``source``), the `az` calls it makes and the spots it 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workbench.core.scan import memo
 from workbench.core.scan.model import AzCall, ExternalCommand, Unresolved
 from workbench.core.scan.programs import (
     BUILTINS,
@@ -39,6 +41,7 @@ from workbench.core.scan.syntax import (
     line_of,
     numbered_param,
     one_line,
+    op,
     param_name,
     positional,
     span,
@@ -60,6 +63,7 @@ _WALKED = frozenset(
         "Value", "Word", "X", "Y", "Slice", "Repl", "Orig", "With",
     }
 )  # fmt: skip
+_LEAVES = frozenset({"Lit", "SglQuoted"})  # word parts with nothing to walk inside
 _EMPTY_WORD: Node = {"Parts": []}
 # `eval "${name}='${value}'"`: sets the variable $name names to one word; runs nothing.
 _INDIRECT_ASSIGNMENT = re.compile(
@@ -127,19 +131,17 @@ class _Walk:
         self.source = source
         self.sites: list[_Site] = []
         self.functions: dict[str, Node] = {}
-        self.fed: list[tuple[_Site, Node, int]] = []  # (command, heredoc/here-string word, op)
+        self.fed: list[tuple[_Site, Node, str]] = []  # (command, heredoc/here-string word, op)
         self.piped: list[_Site] = []  # `... | bash`: a shell reading its script from a pipe
 
     def run(self, root: Node) -> None:
-        stack: list[tuple[object, str | None]] = [(root, None)]
+        stack: list[tuple[Node, str | None]] = [(root, None)]
         while stack:
             node, fn = stack.pop()
-            if isinstance(node, list):
-                stack.extend((child, fn) for child in reversed(node))
-                continue
-            assert isinstance(node, dict)
             kind = node.get("Type")
-            if kind == "CallExpr":
+            if kind is None:
+                pass  # Stmt, Word, Assign ...: nodes whose type their parent's field fixes
+            elif kind == "CallExpr":
                 self._call(node, fn)
             elif kind == "FuncDecl":
                 fn = node["Name"]["Value"]
@@ -154,15 +156,19 @@ class _Walk:
                     self.scope.loop(loop["Name"]["Value"], tuple(loop["Items"]), fn)
                 elif loop.get("Type") == "WordIter":
                     self.scope.runtime(loop["Name"]["Value"])
-            elif kind == "BinaryCmd" and node["Op"] in (PIPE, PIPE_ALL):
+            elif kind == "BinaryCmd" and op(node) in (PIPE, PIPE_ALL):
                 right = node["Y"].get("Cmd") or {}
                 args = right.get("Args") if right.get("Type") == "CallExpr" else None
                 if args and _runs_shell_on_stdin(args, self.source):
                     self.piped.append(_Site(right, fn))
-            elif "Redirs" in node and self._feeds_shell(node, fn):
+            if "Redirs" in node and kind is None and self._feeds_shell(node, fn):
                 node = {k: v for k, v in node.items() if k != "Redirs"}
             for key, value in node.items():
-                if key in _WALKED and isinstance(value, dict | list):
+                if key not in _WALKED:
+                    continue
+                if isinstance(value, list):  # children in order, leaves (literal text) left out
+                    stack.extend((c, fn) for c in reversed(value) if c.get("Type") not in _LEAVES)
+                elif isinstance(value, dict):
                     stack.append((value, fn))
 
     def _call(self, call: Node, fn: str | None) -> None:
@@ -176,6 +182,8 @@ class _Walk:
         if not is_literal(head):
             return
         program = display(head, self.source)
+        if program not in SETTERS and program != "printf":
+            return
         words = [display(a, self.source) for a in args[1:] if is_literal(a)]
         if program in SETTERS:
             for name in words:
@@ -205,13 +213,13 @@ class _Walk:
         cmd = stmt.get("Cmd")
         if not cmd or cmd.get("Type") != "CallExpr" or not cmd.get("Args"):
             return False
-        fed = [r for r in stmt["Redirs"] if r["Op"] in (HEREDOC, DASH_HEREDOC, HERESTRING)]
+        fed = [r for r in stmt["Redirs"] if op(r) in (HEREDOC, DASH_HEREDOC, HERESTRING)]
         if not fed or not _runs_shell_on_stdin(cmd["Args"], self.source):
             return False
         for redirect in fed:
-            word = redirect.get("Hdoc") if redirect["Op"] != HERESTRING else redirect.get("Word")
+            word = redirect.get("Hdoc") if op(redirect) != HERESTRING else redirect.get("Word")
             if word is not None:
-                self.fed.append((_Site(cmd, fn), word, redirect["Op"]))
+                self.fed.append((_Site(cmd, fn), word, op(redirect)))
         return True
 
 
@@ -285,8 +293,8 @@ class ScriptScan:
         """Find every call; results in ``calls``, ``unresolved``, ``external``."""
         self._source_siblings()
         self._find_forwarders()
-        for site, word, op in self.fed:
-            self._run_fed(site, word, op)
+        for site, word, operator in self.fed:
+            self._run_fed(site, word, operator)
         for site in self.piped:
             self._unresolve(site, f"a shell reads its script from a pipe here; {_RUNTIME_HINT}")
         for site in self.sites:
@@ -523,11 +531,11 @@ class ScriptScan:
             self.sourced,
         )
 
-    def _run_fed(self, site: _Site, word: Node, op: int) -> None:
+    def _run_fed(self, site: _Site, word: Node, operator: str) -> None:
         """`bash <<EOF ... EOF` / `bash <<< "az ..."`: the text is a script for that shell."""
         program = _program(Tok(site.call["Args"][0], self.source))
-        label = f"{program} <<<" if op == HERESTRING else f"{program} <<heredoc"
-        if op != HERESTRING and is_literal(word):
+        label = f"{program} <<<" if operator == HERESTRING else f"{program} <<heredoc"
+        if operator != HERESTRING and is_literal(word):
             # the body's own text (the word's span also covers the closing delimiter)
             body = "".join(part.get("Value", "") for part in word.get("Parts", ())).encode()
             first = self.line_offset + line_of(word) - 1
@@ -605,7 +613,7 @@ class ScriptScan:
                 continue
             candidates = [Path(name)] if Path(name).is_absolute() else [b / name for b in bases]
             for candidate in candidates:
-                if candidate.is_file() and str(candidate) not in self.sourced:
+                if memo.is_file(candidate) and str(candidate) not in self.sourced:
                     return candidate
                 if str(candidate) in self.sourced:
                     return "already analysed"
@@ -785,17 +793,22 @@ class ScriptScan:
 
     def _shift_count(self, function: str, before: _Site) -> int:
         """How many arguments `shift` drops in ``function`` before command ``before``."""
-        count = 0
         limit = before.call["Pos"]["Offset"]
+        return sum(count for at, count in self._shifts.get(function, ()) if at < limit)
+
+    @functools.cached_property
+    def _shifts(self) -> dict[str, list[tuple[int, int]]]:
+        """Per function, where each `shift` in it is and how many arguments it drops."""
+        found: dict[str, list[tuple[int, int]]] = {}
         for site in self.sites:
-            if site.call["Pos"]["Offset"] >= limit:
-                break
-            if site.function != function:
+            args = site.call["Args"]
+            if site.function is None or not is_literal(args[0]):
                 continue
-            toks = self._toks(site.call)
-            if toks[0].literal and toks[0].text == "shift":
-                count += int(toks[1].text) if len(toks) > 1 and toks[1].text.isdigit() else 1
-        return count
+            if display(args[0], self.source) == "shift":
+                n = display(args[1], self.source) if len(args) > 1 else ""
+                at = site.call["Pos"]["Offset"]
+                found.setdefault(site.function, []).append((at, int(n) if n.isdigit() else 1))
+        return found
 
     def _report_uncalled(self) -> None:
         names = {n for n in self.forward_sites.values() if n in self.forwarders or
