@@ -124,6 +124,10 @@ def test_arm_answers_by_url_shape(fake):
     images = f"{sub}/providers/Microsoft.Compute/locations/eastus/publishers/Canonical"
     _, versions = _call(fake, "GET", f"{images}/artifacttypes/vmimage/offers/o/skus/s/versions")
     assert isinstance(versions, list) and versions[0]["name"]  # bare arrays, as Compute's
+    roles = f"{sub}/providers/Microsoft.Authorization/roleDefinitions"
+    query = urllib.parse.quote("roleName eq 'acrpull'")
+    [role] = _call(fake, "GET", f"{roles}?$filter={query}")[1]["value"]
+    assert role["properties"]["roleName"] == "acrpull" and role["name"].startswith("acdd72a7-")
     topic = f"{sub}/resourceGroups/rg/providers/Microsoft.EventGrid/topics/t1"
     assert _call(fake, "PUT", topic, {"location": "eastus"})[0] == 201  # its SDK wants 201
     usages = f"{sub}/providers/Microsoft.Compute/locations/westeurope/usages"
@@ -147,6 +151,7 @@ def test_placeholders_get_values_the_fake_accepts():
     assert smoke_driver.dummy("AZURE_CLIENT_ID") == fakeazure.CLIENT
     assert smoke_driver.dummy("priority") == "100" and smoke_driver.dummy("port") == "443"
     assert smoke_driver.dummy("key") == smoke_driver.dummy("accountKey") == fakeazure.ACCOUNT_KEY
+    assert smoke_driver.dummy("registrySku") == "Standard" and smoke_driver.dummy("i") == "1"
     assert smoke_driver.dummy("disk_id").startswith(f"/subscriptions/{fakeazure.SUBSCRIPTION}/")
     token_file = smoke_driver.dummy("AZURE_FEDERATED_TOKEN_FILE")
     with open(token_file) as handle:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -424,6 +425,8 @@ def _arm(state: _State, method: str, path: str, query: dict, raw: bytes) -> tupl
                 props["provisioningState"] = "Succeeded"
             state.resources[path.lower()] = item
         return (201 if method == "PUT" and _answers_201(path) else 200), item
+    if collection and low[-1] == "roledefinitions":
+        return 200, {"value": [_role(parts, query.get("$filter", ""))]}
     if collection:
         stored = [v for k, v in state.resources.items() if k.rsplit("/", 1)[0] == path.lower()]
         found = stored or [_item([*_in_group(parts), f"wb-{_singular(parts[-1])}"])]
@@ -435,6 +438,17 @@ def _arm(state: _State, method: str, path: str, query: dict, raw: bytes) -> tupl
     if expand:
         item = {**item, "properties": {**item.get("properties", {}), expand: {}}}
     return 200, item
+
+
+def _role(parts: list[str], query_filter: str) -> dict:
+    """A role definition, named as the ``roleName eq '...'`` filter asks (az looks roles up)."""
+    named = re.search(r"roleName eq '([^']*)'", query_filter)
+    name = named.group(1) if named else "Reader"
+    guid = "acdd72a7-0000-4000-8000-" + hashlib.sha256(name.lower().encode()).hexdigest()[:12]
+    item = _item([*parts, guid])
+    item["type"] = "Microsoft.Authorization/roleDefinitions"
+    item["properties"] = {"roleName": name, "type": "BuiltInRole", "permissions": []}
+    return item
 
 
 def _answers_201(path: str) -> bool:

@@ -229,6 +229,10 @@ def dummy(name: str) -> str:
         return fake.GROUP
     if low.endswith("key") and "name" not in low:  # $key, $accountKey: a storage account key
         return fake.ACCOUNT_KEY
+    if low.endswith("sku"):  # a tier every SKU-taking command accepts (acr, redis, ip, lb)
+        return "Standard"
+    if len(low) == 1:  # a loop counter ($i, $n)
+        return "1"
     numbers = {"port": "443", "priority": "100"}
     for word in (*numbers, "count", "size", "number", "timeout", "days", "capacity", "index"):
         if low.endswith(word):
