@@ -9,6 +9,12 @@ import sys
 from workbench.core.sizes.target import ARCHES, LIBCS, Target, make_target
 
 
+def add_list_option(parser, flag: str, metavar: str, help: str, **extra) -> None:
+    """``flag`` taking one or more values; repeated, the values add up (the last does not win)."""
+    extra.setdefault("default", [])
+    parser.add_argument(flag, action="extend", nargs="+", metavar=metavar, help=help, **extra)
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """--base/--python/--libc/--arch, as estimate and friends take them."""
     group = parser.add_argument_group("target (default: python:3.12-alpine, x86_64)")

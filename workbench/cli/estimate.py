@@ -9,6 +9,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from workbench.cli.common import (
     StderrProgress,
+    add_list_option,
     add_target_options,
     print_json,
     target_from_args,
@@ -52,19 +53,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
     parser.add_argument("--no-compile", action="store_true", help="pip --no-compile (no .pyc)")
-    parser.add_argument(
+    add_list_option(
+        parser,
         "--script",
-        action="extend",
-        nargs="+",
-        default=[],
         metavar="SCRIPT",
         help="select exactly the packages the analysis of these az scripts needs (+ baseline)",
     )
-    parser.add_argument(
+    add_list_option(
+        parser,
         "--trim",
-        action="extend",
-        nargs="+",
-        default=[],
         metavar="NAME",
         help=f"apply trims: all, or any of {', '.join(TRIMS)} (module and AAZ trims keep "
         "what the --script analysis needs)",
@@ -91,18 +88,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="estimate the whole image: base (engine or registry) + OS packages + Python",
     )
-    parser.add_argument(
+    add_list_option(
+        parser,
         "--compare-targets",
-        action="extend",
-        nargs="+",
-        default=[],
         metavar="BASE",
         help="estimate the same selection on each base image, the cheapest marked",
     )
-    parser.add_argument(
+    add_list_option(
+        parser,
         "--os-package",
-        action="extend",
-        nargs="+",
         default=None,
         metavar="PKG",
         help="runtime OS packages of the image (default: what the --script scripts call)",

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from workbench.cli.common import add_list_option
 from workbench.core.analysis.runtime import guess_runtime_packages
 from workbench.core.defaults import DEFAULT_LOGIN, LOGIN_ROUTES
 from workbench.core.errors import WorkbenchError
@@ -26,37 +27,21 @@ from workbench.core.trims.registry import TRIMS, all_trims, ordered
 def add_parser(subparsers) -> None:
     """Register ``init``."""
     p = subparsers.add_parser("init", help="write a recipe (workbench.toml)")
-    p.add_argument(
-        "--script",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="S",
-        help="az scripts to analyse",
-    )
-    p.add_argument(
-        "--package",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="NAME",
-        help="packages to select",
-    )
+    add_list_option(p, "--script", metavar="S", help="az scripts to analyse")
+    add_list_option(p, "--package", metavar="NAME", help="packages to select")
     p.add_argument("--base", default=DEFAULT_BASE_IMAGE, metavar="IMAGE", help="base image")
     p.add_argument("--family", choices=FAMILIES, help="OS package family, if the base hides it")
     p.add_argument("--mode", choices=MODES, default="multistage", help="install mode")
-    p.add_argument(
+    add_list_option(
+        p,
         "--trim",
-        action="extend",
-        nargs="+",
         metavar="NAME",
         help=f"all | none | trims from: {', '.join(TRIMS)} (default all)",
     )
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument(
+    add_list_option(
+        p,
         "--runtime-package",
-        action="extend",
-        nargs="+",
         default=None,
         metavar="PKG",
         help="OS packages for the image (default: those adding the programs the scripts run "

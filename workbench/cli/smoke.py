@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from workbench.cli.build import add_run_script_flag, print_smoke
-from workbench.cli.common import print_json
+from workbench.cli.common import add_list_option, print_json
 from workbench.core.defaults import DEFAULT_AZURE_CLI
 from workbench.core.engine.build import connect
 from workbench.core.engine.pipeline import EXIT_SMOKE_FAILED
@@ -36,22 +36,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("image", metavar="IMAGE", help="image id or tag on the engine")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--recipe", metavar="FILE", help="take scripts and packages from it")
-    source.add_argument(
-        "--script", action="extend", nargs="+", metavar="S", help="az scripts to replay"
-    )
+    add_list_option(source, "--script", metavar="S", help="az scripts to replay")
     p.add_argument("--azure-cli", default=DEFAULT_AZURE_CLI, metavar="VER")
-    p.add_argument(
-        "--import", dest="imports", action="extend", nargs="+", default=[], metavar="MODULE"
-    )
+    add_list_option(p, "--import", "MODULE", "modules to import in the image", dest="imports")
     p.add_argument("--probe", action="store_true", help="hide each package in turn")
-    p.add_argument(
-        "--package",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="NAME",
-        help="packages to probe",
-    )
+    add_list_option(p, "--package", metavar="NAME", help="packages to probe")
     add_run_script_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
