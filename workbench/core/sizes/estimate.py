@@ -32,12 +32,6 @@ class PathTrim(Protocol):
         """Whether the trim deletes this path (relative to site-packages)."""
 
 
-def _removed_sets(trims: Sequence[PathTrim], paths: dict[str, int]) -> list[set[str] | None]:
-    """Per trim, what it deletes from one distribution when it can judge the whole listing
-    (``removes_all``); None means ask ``removes`` path by path."""
-    return [t.removes_all(paths.keys()) if hasattr(t, "removes_all") else None for t in trims]
-
-
 @dataclass(frozen=True)
 class PackageEstimate:
     name: str
@@ -102,6 +96,17 @@ class Estimator:
     def __init__(self, model: SizeModel) -> None:
         self.model = model
         self._costs: dict[tuple[str, tuple], _Cost] = {}
+        self._removed: dict[tuple[str, Hashable], set[str] | None] = {}
+
+    def _removed_set(self, name: str, trim: PathTrim, paths: dict[str, int]) -> set[str] | None:
+        """What ``trim`` deletes from distribution ``name`` when it can judge the whole listing
+        (``removes_all``; once per trim and distribution: every trim set reuses it); None
+        means ask ``removes`` path by path."""
+        key = (name, trim.key)
+        if key not in self._removed:
+            judge = getattr(trim, "removes_all", None)
+            self._removed[key] = judge(paths.keys()) if judge else None
+        return self._removed[key]
 
     def _cost(self, name: str, trims: Sequence[PathTrim]) -> _Cost:
         key = (name, tuple(t.key for t in trims))
@@ -116,7 +121,7 @@ class Estimator:
         files, pyc = self.model.files_of(name), self.model.pyc_of(name)
         saves = [[0, 0] for _ in trims]
         kept_files = kept_pyc = 0
-        removed = _removed_sets(trims, files)
+        removed = [self._removed_set(name, t, files) for t in trims]
         effects = [getattr(t, "effect", "delete") for t in trims]
         stripped = stripped_sizes(self.model, name) if "strip" in effects else {}
 
