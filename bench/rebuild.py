@@ -106,11 +106,11 @@ def render(recipe: Path, out: Path, one_run: bool) -> dict[str, Path]:
     return {str(p.relative_to(out)): p for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-# column -> (renderer, builder)
+# column -> (its title, today's shape, builder: None is BuildKit)
 BUILDS = {
-    "today": ("today", "classic"),
-    "layered": ("layered", "classic"),
-    "kit": ("layered", None),
+    "today": ("today (pip, one RUN), classic s (reused)", True, "classic"),
+    "layered": ("layered, classic", False, "classic"),
+    "kit": ("layered, BuildKit", False, None),
 }
 
 
