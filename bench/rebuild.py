@@ -5,8 +5,10 @@ Run as ``python bench/rebuild.py [--tag-prefix P]``. One run builds the blog sam
 scenarios: a first build (no cache), a rebuild with nothing changed, a trim toggled off, one
 package added, one pin changed. Every scenario starts from the first build's recipe, so it
 measures what a tuning session pays for one change. Three builds per scenario, taking turns (so
-all meet the same machine load), each ``FROM`` its own per-run copy of the base (one LABEL
-layer, same bytes), so no step of an earlier run or of another column is reused:
+all meet the same machine load), each ``FROM`` its own per-run copy of the base (``base_copy``:
+one layer with a file naming the run, the same size for every column; BuildKit reuses steps
+across images of the same layers, so a LABEL alone would not do), so no step of an earlier run
+or of another column is reused:
 
 - today: the reference, the shape before the layers: pip installs, and the builder stage's
   inputs COPYed first and all its RUNs as one (``single_run``), on the classic builder;
@@ -141,6 +143,14 @@ def build(files: dict[str, Path], base: str, tag: str, nocache: bool, client, bu
     }
 
 
+def base_copy(client, tag: str) -> str:
+    """A copy of the base image under ``tag`` that no build has used yet: one small layer
+    holding the tag (same length for tags of the same shape); the tag."""
+    dockerfile = f"FROM {BASE}\nRUN echo {tag} > /etc/workbench-bench-run\n"
+    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True)
+    return tag
+
+
 def _slowest(figure: dict) -> str:
     """The build's wall time and its three slowest steps, for the log."""
     steps = "; ".join(f"{t:.1f} s {text}" for t, text in figure["slowest"])
@@ -173,10 +183,10 @@ def main() -> int:
             capture_output=True,
         )
         recipe = (work / "r.toml").read_text()
-        bases = {name: f"{args.tag_prefix}-base:{run}-{name}" for name in BUILDS}
-        for name, base in bases.items():  # one each: no step of one build is another's
-            label = f"LABEL dev.workbench.bench.run={run}-{name}"
-            client.images.build(fileobj=io.BytesIO(f"FROM {BASE}\n{label}\n".encode()), tag=base)
+        bases = {
+            name: base_copy(client, f"{args.tag_prefix}-base:{run}-{i}")
+            for i, name in enumerate(BUILDS)
+        }
         figures: dict[str, list[dict]] = {name: [] for name in BUILDS}
         loads: list[float] = []
         made = list(bases.values())

@@ -4,13 +4,13 @@ by the engine's build events), and the final image is the size of the single-RUN
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
 
 import pytest
 
+from bench.rebuild import single_run
 from tests.test_dockerfile import ALL, instructions, make_recipe
 from workbench.core.engine.build import BuildResult, StepCached, StepStarted, build_image
 from workbench.core.recipe.dockerfile import Resolution, build_context
@@ -49,19 +49,6 @@ def build(docker_client, ctx, tag, nocache=False):
             result = event
     assert result is not None, f"the build of {tag} failed"
     return steps, cached, docker_client.images.get(result.image_id)
-
-
-def single_run(dockerfile: str) -> str:
-    """The same builder stage with its inputs COPYed first and all its RUNs as one (today's
-    shape before the layers), the final stage as it is."""
-    parts = dockerfile.split("\nFROM ")
-    builder, final = parts[-2], "FROM " + parts[-1]
-    steps = [(k, a) for _, k, a in instructions("FROM " + builder)]
-    copies = [s for k, a in steps if k == "COPY" for s in json.loads(a)[:-1]]  # JSON form
-    runs = [a for k, a in steps if k == "RUN"]
-    head = parts[0] + f"\nFROM {steps[0][1]}\n"
-    copy = f"COPY {json.dumps([*copies, '/tmp/workbench/'])}\n" if copies else ""
-    return f"{head}{copy}RUN {' && '.join(runs)}\n\n{final}"
 
 
 @pytest.fixture
