@@ -114,3 +114,20 @@ def test_a_failing_step_under_buildkit_names_the_step_and_keeps_its_lines(
     assert failure.line().startswith("step 2/2 (RUN echo first-")
     assert failure.line().endswith("command failed with exit code 1")
     assert failure.last_lines[-1] == "why"
+
+
+def test_build_args_reach_the_builder_stage_only(docker_client, base_image, tags):
+    """An index URL with credentials is a build arg of the builder stage (the renderer's
+    PIP_INDEX_URL): BuildKit passes it to that stage's RUN, and the final image's history
+    and config never hold it."""
+    secret = "http://user:pw@127.0.0.1:9/simple"
+    text = (
+        f"FROM {base_image} AS builder\nARG PIP_INDEX_URL\n"
+        'RUN test "$PIP_INDEX_URL" = "' + secret + '" && echo seen > /seen\n'
+        f"FROM {base_image}\nCOPY --from=builder /seen /seen\n"
+    )
+    events = build(text, tags("args"), docker_client, buildargs={"PIP_INDEX_URL": secret})
+    image = docker_client.images.get(events[-1].image_id)
+    assert secret not in str(image.history()) and secret not in str(image.attrs["Config"])
+    out = docker_client.containers.run(image.id, ["cat", "/seen"], remove=True, network_mode="none")
+    assert out == b"seen\n"

@@ -85,6 +85,8 @@ def test_ctrl_c_during_a_stalled_build_exits_130_and_is_recorded(project):
             text=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
+        # the fake answers a BuildKit request with the classic builder's output: said first
+        assert "building with the classic builder" in proc.stderr.readline()
         assert "[1/2]" in proc.stderr.readline()
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)

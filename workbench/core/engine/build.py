@@ -61,6 +61,7 @@ __all__ = [
 ENGINE_DOWN_EXIT = 3
 CANCEL_GRACE = 5  # seconds a cancelled build may take to end before its connection is cut
 BUILDER_ENV = "WORKBENCH_BUILDER"  # "classic": use the classic builder even with BuildKit
+IGNORED = "the engine answered a BuildKit request with the classic builder's output"
 BUILDKIT_API = (1, 39)  # the first Engine API whose /build takes version=2 (Docker 18.09)
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
@@ -271,6 +272,11 @@ def _buildkit(client, req: _Request):
             if "error" in chunk or "errorDetail" in chunk:
                 error = str(chunk.get("error") or (chunk.get("errorDetail") or {}).get("message"))
                 break
+            if not progress.traced and _STEP.match(str(chunk.get("stream", ""))):
+                yield BuildWarning(f"building with the classic builder: {IGNORED}")
+                chunks = itertools.chain([chunk], stream)
+                yield from _events(chunks, _State(), req.cancel, started, req.tag)
+                return None
             yield from progress.feed(chunk)
     except Exception as exc:  # connection dropped mid-build
         if not req.cancel.is_set():

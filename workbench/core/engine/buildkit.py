@@ -176,6 +176,7 @@ class KitProgress:
     image_id: str | None = None
     current: Step | None = None  # the last step started
     failed: tuple[_Vertex, str] | None = None  # the first vertex with an error, and it
+    traced: bool = False  # a BuildKit progress message came
 
     def __post_init__(self) -> None:
         self.steps, self._by_name = dockerfile_steps(self.dockerfile)
@@ -189,12 +190,13 @@ class KitProgress:
 
     def feed(self, chunk: dict) -> list[BuildEvent]:
         """The events in one decoded JSON chunk of the build stream (errors: see ``end``)."""
-        if chunk.get("id") == IMAGE_ID and isinstance(chunk.get("aux"), dict):
+        if isinstance(chunk.get("aux"), dict):  # moby.image.id
             self.image_id = chunk["aux"].get("ID") or self.image_id
             return []
         if chunk.get("id") != TRACE_ID or not isinstance(chunk.get("aux"), str):
             text = chunk.get("stream") or ""
             return [LogLine(line) for line in text.splitlines() if line.strip()]
+        self.traced = True
         status = decode_status(chunk["aux"])
         events: list[BuildEvent] = []
         for vertex in status.vertexes:
