@@ -164,7 +164,7 @@ def _untag(client, tags: list[str]) -> None:
     """Remove the run's tags; one that something else still uses stays, said in one line."""
     for tag in reversed(tags):
         try:
-            client.images.remove(tag, noprune=True)
+            client.images.remove(tag)  # its untagged parents: this run's steps
         except Exception as exc:  # e.g. a container someone started from it
             print(f"left {tag} tagged: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
 
