@@ -139,9 +139,7 @@ def build(files: dict[str, Path], base: str, tag: str, nocache: bool, client, bu
         "bytes": image.attrs["Size"],
         "layers": len(image.attrs["RootFS"]["Layers"]),
         "history": len(image.history()),
-        "install_s": sum(
-            t or 0 for _, text, t, hit in result.steps() if "pip install" in text and not hit
-        ),
+        "uv_s": sum(t or 0 for _, text, t, hit in result.steps() if "uv pip" in text and not hit),
         "slowest": sorted(timed, reverse=True)[:3],
     }
 

@@ -78,7 +78,7 @@ def main() -> int:
                     [
                         label,
                         f"{figure['s']:.1f}",
-                        f"{figure['install_s']:.1f}",
+                        f"{figure['uv_s']:.1f}",
                         f"{load:.1f}",
                         f"{figure['bytes']:,}",
                     ]
@@ -86,7 +86,7 @@ def main() -> int:
                 print(f"{label}: {figure['s']:.1f} s", file=sys.stderr)
         finally:
             _untag(client, made)
-    print(table(["first build", "wall s", "uv installs s", "load", "image bytes"], rows))
+    print(table(["first build", "wall s", "uv install steps s", "load", "image bytes"], rows))
     print(f"cache mount id {cache_id} stays in the engine's build cache (docker builder prune)")
     return 0
 
