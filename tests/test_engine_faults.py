@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_engine import FakeEngine
+from workbench.core.engine.build import BuildResult, BuildWarning, StepStarted, build_image
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
 
@@ -85,6 +86,8 @@ def test_ctrl_c_during_a_stalled_build_exits_130_and_is_recorded(project):
             text=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
+        # the fake answers a BuildKit request with the classic builder's output: said first
+        assert "building with the classic builder" in proc.stderr.readline()
         assert "[1/2]" in proc.stderr.readline()
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)
@@ -94,3 +97,15 @@ def test_ctrl_c_during_a_stalled_build_exits_130_and_is_recorded(project):
     assert "Traceback" not in stderr
     records = _records(project)
     assert len(records) == old + 1 and records[-1]["status"] == "cancelled"
+
+
+def test_an_engine_without_buildkit_builds_with_the_classic_builder_and_says_so(monkeypatch):
+    with FakeEngine("old-api") as engine:
+        monkeypatch.setenv("DOCKER_HOST", engine.url)
+        events = list(build_image("FROM scratch\nLABEL a=b\n"))
+    assert events[0] == BuildWarning(
+        "building with the classic builder: the engine (API 1.38, linux) has no BuildKit; "
+        "rebuilds are slower"
+    )
+    assert [e.n for e in events if isinstance(e, StepStarted)] == [1, 2]
+    assert isinstance(events[-1], BuildResult)

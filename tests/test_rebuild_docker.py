@@ -4,13 +4,13 @@ by the engine's build events), and the final image is the size of the single-RUN
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
 
 import pytest
 
+from bench.rebuild import base_copy, single_run
 from tests.test_dockerfile import ALL, instructions, make_recipe
 from workbench.core.engine.build import BuildResult, StepCached, StepStarted, build_image
 from workbench.core.recipe.dockerfile import Resolution, build_context
@@ -51,24 +51,17 @@ def build(docker_client, ctx, tag, nocache=False):
     return steps, cached, docker_client.images.get(result.image_id)
 
 
-def single_run(dockerfile: str) -> str:
-    """The same builder stage with its inputs COPYed first and all its RUNs as one (today's
-    shape before the layers), the final stage as it is."""
-    parts = dockerfile.split("\nFROM ")
-    builder, final = parts[-2], "FROM " + parts[-1]
-    steps = [(k, a) for _, k, a in instructions("FROM " + builder)]
-    copies = [s for k, a in steps if k == "COPY" for s in json.loads(a)[:-1]]  # JSON form
-    runs = [a for k, a in steps if k == "RUN"]
-    head = parts[0] + f"\nFROM {steps[0][1]}\n"
-    copy = f"COPY {json.dumps([*copies, '/tmp/workbench/'])}\n" if copies else ""
-    return f"{head}{copy}RUN {' && '.join(runs)}\n\n{final}"
+def from_copy(ctx, base: str, copy: str):
+    """``ctx`` built ``FROM`` a copy of its base: BuildKit's cache is by content, so a base no
+    earlier run used keeps their layers out of this run's cached steps."""
+    return type(ctx)(ctx.dockerfile.replace(f"FROM {base}", f"FROM {copy}"), ctx.files)
 
 
 @pytest.fixture
 def tags(docker_client):
     made: list[str] = []
     yield lambda name: made.append(f"workbench-test/rebuild-{name}:{time.time_ns()}") or made[-1]
-    for tag in made:
+    for tag in reversed(made):  # children first: the base copy goes with them
         with contextlib.suppress(Exception):
             docker_client.images.remove(tag, force=True)
 
@@ -79,12 +72,14 @@ def test_trim_toggle_reuses_the_install_layers_and_size_matches_one_run(
     recipe = recipe_for(tmp_path, base_image, ALL)
     model = load_size_model(recipe.target_of(), recipe.azure_cli, offline=True)
     resolution = Resolution.from_size_model(model, [p.name for p in recipe.packages])
-    first = build_context(recipe, resolution, CONTEXT)
+    copy = base_copy(docker_client, tags("base"))
+    first = from_copy(build_context(recipe, resolution, CONTEXT), base_image, copy)
     _, _, image = build(docker_client, first, tags("first"), nocache=True)
 
     # any trim but strip-binaries (binutils joins the tools layer with it)
     fewer = [t for t in ALL if t != "prune-pygments"]
     toggled = build_context(recipe_for(tmp_path, base_image, fewer), resolution, CONTEXT)
+    toggled = from_copy(toggled, base_image, copy)
     again, cached, toggled_image = build(docker_client, toggled, tags("toggled"))
     install = [n for n, s in again.items() if re.search(r"uv pip install|-m pip install", s)]
     assert len(install) == 3  # uv itself (tools), azure-cli + core, the SDK set
@@ -94,7 +89,7 @@ def test_trim_toggle_reuses_the_install_layers_and_size_matches_one_run(
     assert next(n for n, s in again.items() if "--from=builder" in s) not in cached
     assert toggled_image.labels["dev.workbench.trims"] == ",".join(fewer)
 
-    one = build_context(recipe, resolution, CONTEXT)
+    one = from_copy(build_context(recipe, resolution, CONTEXT), base_image, copy)
     one = type(one)(single_run(one.dockerfile), one.files)
     assert len([k for _, k, _ in instructions(one.dockerfile) if k == "RUN"]) == 1
     _, _, reference = build(docker_client, one, tags("one-run"), nocache=True)

@@ -141,7 +141,9 @@ async def test_build_streams_batched_log_then_result_and_smoke_table(
 async def test_rebuild_shows_the_steps_from_the_cache_and_the_rebuild_hint(
     make_app, base_image, image_tag, nonce
 ):
-    app = make_app(builder=plan_builder(f"FROM {base_image}\nRUN echo {nonce}\nENV X={nonce}\n"))
+    # BuildKit's steps: FROM and the RUNs (an ENV changes the config only: no step of its own)
+    dockerfile = f"FROM {base_image}\nRUN echo {nonce}\nENV X={nonce}\nRUN echo $X\n"
+    app = make_app(builder=plan_builder(dockerfile))
     async with app.run_test(size=SIZE) as pilot:
         screen = None
         for _ in range(2):

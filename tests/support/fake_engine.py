@@ -4,7 +4,8 @@
 - ``silent``: accepts connections and never answers a byte;
 - ``stall-build``: answers ping/version, starts the /build stream, then stalls;
 - ``500-after-build``: a build succeeds, then every other call answers 500;
-- ``stall-export``: an image exists, its export (/images/NAME/get) sends a few bytes and stalls.
+- ``stall-export``: an image exists, its export (/images/NAME/get) sends a few bytes and stalls;
+- ``old-api``: an engine of API 1.38 (before BuildKit's /build version=2) whose build succeeds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API = "1.43"
+OLD_API = "1.38"
 IMAGE_ID = "sha256:" + "ab" * 32
 
 
@@ -23,6 +25,7 @@ class FakeEngine:
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
+        self.api = OLD_API if mode == "old-api" else API
         self.release = threading.Event()  # set on exit: stalled handlers return
         self.requests: list[str] = []
         if mode == "silent":
@@ -124,12 +127,12 @@ def _handler(engine: FakeEngine):
             if path.endswith("/_ping"):
                 body = b"OK"
                 self.send_response(200)
-                self.send_header("Api-Version", API)
+                self.send_header("Api-Version", engine.api)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
             elif path.endswith("/version"):
-                self._json(200, {"ApiVersion": API, "Version": "24.0.0", "Os": "linux"})
+                self._json(200, {"ApiVersion": engine.api, "Version": "24.0.0", "Os": "linux"})
             elif path.endswith("/build"):
                 self._build()
             elif engine.mode == "stall-export" and path.endswith("/json"):

@@ -1,7 +1,8 @@
-"""The engine side: builds streamed from the Docker SDK (steps from the build cache included),
-the pipeline (build, report, smoke, history), smoke tests run inside the image, the image report,
-the history and the expected rebuild time of each install mode. ``payloads/``
-holds the code that runs inside containers (standard library only)."""
+"""The engine side: builds through BuildKit (the classic builder where there is none),
+streamed as events (steps from the build cache included), the pipeline (build, report, smoke,
+history), smoke tests run inside the image, the image report, the history and the expected
+rebuild time of each install mode. ``payloads/`` holds the code that runs inside containers
+(standard library only)."""
 
 from workbench.core.exports import lazy_exports
 

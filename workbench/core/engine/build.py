@@ -1,9 +1,12 @@
 """Build an image on a real Docker engine and stream typed events.
 
-The docker SDK drives the engine's classic builder (``APIClient.build``); its JSON chunks are
-turned into ``StepStarted`` / ``StepCached`` / ``LogLine`` / ``BuildWarning`` / ``BuildFailed`` /
-``BuildResult`` events. The build context is a tar made in memory from the Dockerfile text and
-extra files.
+Builds go through BuildKit (``POST /build`` with ``version=2`` on the docker SDK's low-level
+transport): its progress messages are decoded by ``engine.buildkit``. An engine without
+BuildKit, or ``WORKBENCH_BUILDER=classic``, gets the classic builder (``APIClient.build``),
+whose text chunks are parsed here; one warning line says which. Either way the events are
+``StepStarted`` / ``StepCached`` / ``LogLine`` / ``BuildWarning`` / ``BuildFailed`` /
+``BuildResult``. The build context is a tar made in memory from the Dockerfile text and extra
+files.
 """
 
 from __future__ import annotations
@@ -11,115 +14,60 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import json
 import os
 import re
 import socket
 import tarfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.core.engine.buildkit import KitProgress
+from workbench.core.engine.events import (
+    LAST_LINES,
+    BuildEvent,
+    BuildFailed,
+    BuildResult,
+    BuildWarning,
+    LogLine,
+    StepCached,
+    StepStarted,
+    base_image_message,
+    is_warning,
+)
 from workbench.core.errors import WorkbenchError
 from workbench.core.files import one_line
 from workbench.core.timeouts import engine_timeout, ping_timeout
 
+__all__ = [
+    "BuildEvent",
+    "BuildFailed",
+    "BuildResult",
+    "BuildWarning",
+    "LogLine",
+    "StepCached",
+    "StepStarted",
+    "build_image",
+    "connect",
+    "final_base_image",
+    "make_context",
+]
+
 ENGINE_DOWN_EXIT = 3
 CANCEL_GRACE = 5  # seconds a cancelled build may take to end before its connection is cut
-LAST_LINES = 20
+BUILDER_ENV = "WORKBENCH_BUILDER"  # "classic": use the classic builder even with BuildKit
+IGNORED = "the engine answered a BuildKit request with the classic builder's output"
+BUILDKIT_API = (1, 39)  # the first Engine API whose /build takes version=2 (Docker 18.09)
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{6,64})$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-
-
-@dataclass(frozen=True)
-class StepStarted:
-    """The engine started step ``n`` of ``total`` (a Dockerfile instruction)."""
-
-    n: int
-    total: int
-    instruction: str
-
-
-@dataclass(frozen=True)
-class StepCached:
-    """The engine reused step ``n`` from its build cache (its " ---> Using cache" line)."""
-
-    n: int
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line of build output (the engine's or a RUN command's)."""
-
-    text: str
-    step: int | None = None
-
-
-@dataclass(frozen=True)
-class BuildWarning:
-    """A warning line from the engine or from a RUN command."""
-
-    text: str
-    step: int | None = None
-
-
-@dataclass(frozen=True)
-class BuildFailed:
-    """The build stopped. ``kind``: step | base-image | cancelled | engine."""
-
-    kind: str
-    message: str
-    step: int | None = None
-    total: int | None = None
-    command: str | None = None
-    last_lines: tuple[str, ...] = ()
-    duration_s: float = 0.0
-
-    def line(self) -> str:
-        """The failure as one clear line."""
-        if self.kind == "cancelled":
-            where = f" at step {self.step}/{self.total}" if self.step else ""
-            return f"build cancelled{where}"
-        where = f"step {self.step}/{self.total} ({_short(self.command)}): " if self.step else ""
-        return f"{where}{self.message}"
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """The build succeeded: the image id, its tag, each step's instruction and seconds, and
-    the numbers of the steps the engine took from its cache."""
-
-    image_id: str
-    tag: str | None
-    duration_s: float
-    step_seconds: tuple[float, ...] = ()
-    cached: tuple[int, ...] = ()
-    instructions: tuple[str, ...] = ()
-
-    @property
-    def cached_steps(self) -> int:
-        """How many steps came from the cache."""
-        return len(self.cached)
-
-    def steps(self) -> list[tuple[int, str, float | None, bool]]:
-        """(step number, instruction, seconds, came from the cache) for every step."""
-        return [
-            (
-                n,
-                text,
-                self.step_seconds[n - 1] if n <= len(self.step_seconds) else None,
-                n in self.cached,
-            )
-            for n, text in enumerate(self.instructions, 1)
-        ]
-
-
-BuildEvent = StepStarted | StepCached | LogLine | BuildWarning | BuildFailed | BuildResult
 
 
 @dataclass
@@ -133,11 +81,6 @@ class _State:
     instructions: list[str] = field(default_factory=list)
     step_started: list[float] = field(default_factory=list)
     last: deque = field(default_factory=lambda: deque(maxlen=LAST_LINES))
-
-
-def _short(text: str | None, limit: int = 80) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def connect(timeout: float | None = None):
@@ -218,16 +161,170 @@ def build_image(
     nocache: bool = False,
     cancel: threading.Event | None = None,
     client=None,
+    builder: str | None = None,
 ) -> Iterator[BuildEvent]:
     """Build ``dockerfile`` with ``files`` on the engine, yielding events; the last is a
     ``BuildResult`` or a ``BuildFailed``.
 
-    Setting ``cancel`` stops the build: the running step's container is killed, the response
-    closed and ``BuildFailed(kind="cancelled")`` yielded. Raises WorkbenchError (exit 3) when
-    no engine answers.
+    BuildKit builds it unless the engine has none or ``builder`` (default: the
+    ``WORKBENCH_BUILDER`` variable) is ``"classic"``; then a ``BuildWarning`` says why the
+    classic builder does. Setting ``cancel`` stops the build (BuildKit: ``/build/cancel``;
+    classic: the running step's container is killed), the response is closed and
+    ``BuildFailed(kind="cancelled")`` yielded. Raises WorkbenchError (exit 3) when no engine
+    answers.
     """
     client = client or connect()
-    cancel = cancel or threading.Event()
+    request = _Request(
+        dockerfile,
+        make_context(dockerfile, files),
+        tag,
+        dict(buildargs or {}),
+        network_mode,
+        dict(labels or {}),
+        nocache,
+        cancel or threading.Event(),
+    )
+    why = classic_reason(client, builder)
+    if why is None:
+        why = yield from _buildkit(client, request)
+        if why is None:
+            return
+    yield BuildWarning(f"building with the classic builder: {why}")
+    yield from _classic(client, request)
+
+
+@dataclass(frozen=True)
+class _Request:
+    dockerfile: str
+    context: bytes
+    tag: str | None
+    buildargs: dict[str, str]
+    network_mode: str | None
+    labels: dict[str, str]
+    nocache: bool
+    cancel: threading.Event
+
+
+def classic_reason(client, builder: str | None = None) -> str | None:
+    """Why this build takes the classic builder (None: BuildKit builds it)."""
+    choice = (builder or os.environ.get(BUILDER_ENV) or "").strip().lower()
+    if choice == "classic":
+        return f"{BUILDER_ENV}=classic" if builder is None else "asked for"
+    try:
+        version = client.version()
+    except Exception as exc:  # the engine went away between connect and build
+        return f"the engine did not tell its version ({_reason(exc)})"
+    api = tuple(int(x) for x in re.findall(r"\d+", str(version.get("ApiVersion", "0")))[:2])
+    os_name = str(version.get("Os", "linux")).lower()
+    if api < BUILDKIT_API or os_name != "linux":
+        return (
+            f"the engine (API {version.get('ApiVersion')}, {os_name}) has no BuildKit; "
+            "rebuilds are slower"
+        )
+    return None
+
+
+def _buildkit(client, req: _Request):
+    """A BuildKit build's events; returns why the classic builder must build it instead
+    (the engine refused version=2), else None."""
+    started = time.monotonic()
+    build_id = uuid.uuid4().hex
+    params = {
+        "version": "2",
+        "buildid": build_id,
+        "t": req.tag,
+        "buildargs": json.dumps(req.buildargs),
+        "labels": json.dumps(req.labels),
+        "networkmode": req.network_mode,
+        "nocache": "1" if req.nocache else None,
+        "rm": "1",
+    }
+    headers = {"Content-Type": "application/tar"}
+    client.api._set_auth_headers(headers)
+    try:
+        response = client.api._post(
+            client.api._url("/build"),
+            data=req.context,
+            params=params,
+            headers=headers,
+            stream=True,
+            timeout=client.api.timeout,
+        )
+        client.api._raise_for_status(response)
+    except Exception as exc:
+        reason = _reason(exc)
+        if "buildkit" in reason.lower() or "version" in reason.lower():
+            return f"the engine refused a BuildKit build ({reason})"
+        yield BuildFailed("engine", f"the engine refused the build: {reason}")
+        return None
+    progress = KitProgress(req.dockerfile, req.tag, started)
+    done = threading.Event()
+    watcher = threading.Thread(
+        target=_cancel_buildkit, args=(client, build_id, req.cancel, done, response), daemon=True
+    )
+    watcher.start()
+    stream = client.api._stream_helper(response, decode=True)
+    error = None
+    try:
+        for chunk in stream:
+            if req.cancel.is_set():
+                break
+            if "error" in chunk or "errorDetail" in chunk:
+                error = str(chunk.get("error") or (chunk.get("errorDetail") or {}).get("message"))
+                break
+            if not progress.traced and _STEP.match(str(chunk.get("stream", ""))):
+                yield BuildWarning(f"building with the classic builder: {IGNORED}")
+                chunks = itertools.chain([chunk], stream)
+                yield from _events(chunks, _State(), req.cancel, started, req.tag)
+                return None
+            yield from progress.feed(chunk)
+    except Exception as exc:  # connection dropped mid-build
+        if not req.cancel.is_set():
+            step = progress.current
+            yield _lost(
+                client, exc, step.n if step else None, progress.total, step and step.instruction
+            )
+            return None
+    finally:
+        done.set()
+        _close(stream, response)
+    yield progress.end(error, cancelled=req.cancel.is_set())
+    return None
+
+
+def _cancel_buildkit(client, build_id: str, cancel, done: threading.Event, response) -> None:
+    """Ask the engine to cancel the build as soon as ``cancel`` is set; one that still says
+    nothing within ``CANCEL_GRACE`` seconds has its connection closed under the reader."""
+    while not done.wait(0.2):
+        if cancel.is_set():
+            with contextlib.suppress(Exception):  # it may have finished in between
+                client.api._post(client.api._url("/build/cancel"), params={"id": build_id})
+            if not done.wait(CANCEL_GRACE):
+                _hang_up(response)
+            return
+
+
+def _lost(client, exc, step, total, instruction, last=(), started=None) -> BuildFailed:
+    """The failure for an engine that dropped the connection mid-build."""
+    reason = _reason(exc)
+    if "timed out" in reason.lower():
+        reason = (
+            f"no word from it for {client.api.timeout:g} s (WORKBENCH_ENGINE_TIMEOUT "
+            "sets how long to wait)"
+        )
+    return BuildFailed(
+        "engine",
+        f"lost the engine mid-build: {reason}",
+        step,
+        total if step else None,
+        instruction,
+        tuple(last),
+        time.monotonic() - started if started else 0.0,
+    )
+
+
+def _classic(client, req: _Request) -> Iterator[BuildEvent]:
+    """The classic builder's build, its text chunks parsed into events."""
     started = time.monotonic()
     state = _State()
     responses: list = []
@@ -235,13 +332,13 @@ def build_image(
     client.api.hooks["response"].append(hook)
     try:
         stream = client.api.build(
-            fileobj=io.BytesIO(make_context(dockerfile, files)),
+            fileobj=io.BytesIO(req.context),
             custom_context=True,
-            tag=tag,
-            buildargs=dict(buildargs or {}),
-            network_mode=network_mode,
-            labels=dict(labels or {}),
-            nocache=nocache,
+            tag=req.tag,
+            buildargs=req.buildargs,
+            network_mode=req.network_mode,
+            labels=req.labels,
+            nocache=req.nocache,
             timeout=client.api.timeout,
             rm=True,
             forcerm=True,
@@ -254,29 +351,17 @@ def build_image(
         client.api.hooks["response"].remove(hook)
     done = threading.Event()
     watcher = threading.Thread(
-        target=_kill_on_cancel, args=(client, cancel, done, state, *responses), daemon=True
+        target=_kill_on_cancel, args=(client, req.cancel, done, state, *responses), daemon=True
     )
     watcher.start()
     try:
-        yield from _events(stream, state, cancel, started, tag)
+        yield from _events(stream, state, req.cancel, started, req.tag)
     except Exception as exc:  # connection dropped mid-build
-        if cancel.is_set():
+        if req.cancel.is_set():
             yield _cancelled(state, started)
         else:
-            reason = _reason(exc)
-            if "timed out" in reason.lower():
-                reason = (
-                    f"no word from it for {client.api.timeout:g} s (WORKBENCH_ENGINE_TIMEOUT "
-                    "sets how long to wait)"
-                )
-            yield BuildFailed(
-                "engine",
-                f"lost the engine mid-build: {reason}",
-                state.step,
-                state.total,
-                state.instruction,
-                tuple(state.last),
-                time.monotonic() - started,
+            yield _lost(
+                client, exc, state.step, state.total, state.instruction, state.last, started
             )
     finally:
         done.set()
@@ -395,8 +480,7 @@ def _line_events(line: str, state: _State):
     if line.startswith("Successfully built ") and not state.image_id:
         state.image_id = line.split()[-1]
     state.last.append(line)
-    lowered = line.lstrip().lower()
-    if lowered.startswith(("[warning]", "warning:", "[warn]")):
+    if is_warning(line):
         yield BuildWarning(line.strip(), state.step)
     else:
         yield LogLine(line, state.step)
@@ -409,10 +493,7 @@ def _failure(chunk: dict, state: _State, started: float) -> BuildFailed:
     if (state.instruction or "").upper().startswith("FROM") or "pull access denied" in message:
         kind = "base-image"
         image = (state.instruction or "").split()[1:2] or ["?"]
-        message = (
-            f"base image {image[0]} is not on the engine and could not be pulled ({message}); "
-            "build or pull it first (scripts/base-image.sh makes the test base)"
-        )
+        message = base_image_message(image[0], message)
     code = detail.get("code")
     if kind == "step" and code is not None and "returned a non-zero code" in message:
         message = f"command failed with exit code {code}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from workbench.core.created_by import clean_command as _instruction
 from workbench.core.engine.container import run_driver
 from workbench.core.errors import WorkbenchError
 from workbench.core.units import fmt_bytes
@@ -120,13 +121,9 @@ def _added_layers(history: list[dict], base_entries: int) -> tuple[Layer, ...]:
 
 
 def clean_command(created_by: str) -> str:
-    """``/bin/sh -c #(nop) COPY dir:.. in /opt`` -> ``COPY dir:.. in /opt``; RUN made explicit."""
-    text = " ".join(created_by.split())
-    if text.startswith("/bin/sh -c #(nop) "):
-        return text[len("/bin/sh -c #(nop) ") :]
-    if text.startswith("/bin/sh -c "):
-        return "RUN " + text[len("/bin/sh -c ") :]
-    return text or "(imported base)"
+    """A history entry's instruction (``core.created_by``); an entry without one is the
+    imported base."""
+    return _instruction(created_by) or "(imported base)"
 
 
 def _footprint(client, image: str) -> Footprint | None:

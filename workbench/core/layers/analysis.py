@@ -24,11 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
+from workbench.core.created_by import clean_command
 from workbench.core.layers.filetree import FileTree, build_tree
 from workbench.core.layers.sources import ImageLayers, Progress, load_image
 from workbench.core.layers.stack import History, LayerChanges, PathWaste, path_waste, stack_layers
-
-SHELL = "/bin/sh -c "
 
 
 @dataclass(frozen=True)
@@ -135,18 +134,3 @@ def layer_commands(config: dict, count: int) -> list[str]:
     if len(commands) != count:  # history missing or inconsistent: align what can be aligned
         commands = (commands + [""] * count)[:count]
     return commands
-
-
-def clean_command(created_by: str) -> str:
-    """``/bin/sh -c #(nop) COPY ...`` -> ``COPY ...``; ``/bin/sh -c apt ...`` -> ``RUN apt ...``."""
-    text = created_by.strip().removesuffix("# buildkit").strip()
-    if text.startswith("|"):  # build args first: "|2 A=1 B=2 /bin/sh -c ..."
-        _, found, rest = text.partition(SHELL)
-        text = SHELL + rest if found else text
-    if text.startswith("RUN " + SHELL):
-        text = text.removeprefix("RUN ")
-    if text.startswith(SHELL + "#(nop) "):
-        return text[len(SHELL + "#(nop) ") :].strip()
-    if text.startswith(SHELL):
-        return "RUN " + text[len(SHELL) :].strip()
-    return text
