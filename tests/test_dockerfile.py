@@ -98,11 +98,12 @@ def lint(ctx: BuildContext) -> list[str]:
     steps = instructions(ctx.dockerfile)
     last = max(s for s, _, _ in steps)
     builders = {s for s, k, a in steps if k == "FROM" and a.endswith(" AS builder")}
+    installer = {s for s, k, a in steps if k == "FROM" and a.endswith(" AS uv")}  # uv only
     for stage in range(last + 1):
         runs = [a for s, k, a in steps if s == stage and k == "RUN"]
         if len(runs) > 1 and stage not in builders:  # a builder's waste is discarded
             problems.append(f"stage {stage}: {len(runs)} RUN instructions, want one")
-        installs = " && ".join(r for r in runs if "pip install" in r)
+        installs = " && ".join(r for r in runs if "pip install" in r and stage not in installer)
         if installs and "--require-hashes" not in installs:
             if "--no-deps azure-cli==" not in installs:
                 problems.append("azure-cli not installed pinned with --no-deps")
@@ -242,10 +243,12 @@ def test_recipe_hash_label_and_trim_script_in_context(tmp_path):
 def builder_runs(ctx: BuildContext) -> list[str]:
     """The builder stage's instructions in order, a COPY with the content it copies (what
     the engine's cache key depends on)."""
-    out = []
-    for stage, keyword, args in instructions(ctx.dockerfile):
-        if stage == 0 and keyword != "FROM":
-            sources = json.loads(args)[:-1] if keyword == "COPY" else []  # the JSON form
+    out, steps = [], instructions(ctx.dockerfile)
+    [builder] = [s for s, k, a in steps if k == "FROM" and a.endswith(" AS builder")]
+    for stage, keyword, args in steps:
+        if stage == builder and keyword != "FROM":
+            staged = keyword == "COPY" and not args.startswith("--from=")
+            sources = json.loads(args)[:-1] if staged else []  # the JSON form
             copied = [ctx.files[a] for a in sources]
             out.append(f"{keyword} {args} {copied!r}")
     return out
@@ -288,8 +291,9 @@ def test_an_added_package_keeps_the_tools_and_core_layers(tmp_path):
     before = builder_runs(render(recipe))
     versions = {**RESOLUTION.versions, "azure-mgmt-network": "30.0.0"}
     after = builder_runs(render(recipe, Resolution(versions, core=RESOLUTION.core)))
-    assert before[:2] == after[:2] and before[2] != after[2]  # tools, core | SDK set
-    assert "azure-mgmt-network==30.0.0" in after[2] and "azure-mgmt-network" not in after[1]
+    assert before[0].startswith("RUN") and after[1].startswith("COPY --from=uv")
+    assert before[:3] == after[:3] and before[3] != after[3]  # tools, uv, core | SDK set
+    assert "azure-mgmt-network==30.0.0" in after[3] and "azure-mgmt-network" not in after[2]
 
 
 def test_single_stage_modes_keep_one_run_and_pip(tmp_path):

@@ -27,6 +27,16 @@
 #   strip-binaries: strip --strip-unneeded the ELF shared objects (binutils in the builder only):
 #     their symbol tables go, the symbols the loader links by stay
 
+# ---- uv stage: the builder's installer; only its folder is copied to the builder
+# uv 0.13.9 installs (pip stays a recipe option: [pip] installer = "pip"). It comes from the same
+# index with the same CA, through a venv's own pip, in a stage BuildKit builds at the same time as
+# the builder's OS tools.
+FROM python:3.12-alpine AS uv
+
+RUN : \
+    && python3 -m venv /opt/az \
+    && /opt/az/bin/python -m pip install --no-cache-dir --disable-pip-version-check --target /tmp/workbench/tools uv==0.13.9
+
 # ---- builder stage: installs and trims in cached layers; discarded after the build
 # A separate stage because build inputs, the installer and build deps stay here. Its layers go from
 # the least to the most often changed (tools, azure-cli and core, the SDK set, the trims), so a
@@ -35,12 +45,12 @@
 FROM python:3.12-alpine AS builder
 
 # Tools: they change with the base image or workbench only.
-# uv 0.13.9 installs (pip stays a recipe option: [pip] installer = "pip"); it comes from the same
-# index with the same CA, into /tmp/workbench/tools, which is never copied.
+# uv comes from the uv stage into /tmp/workbench/tools, which is never copied on.
 RUN : \
     && apk add --no-cache --virtual=.strip-deps binutils \
-    && python3 -m venv /opt/az \
-    && /opt/az/bin/python -m pip install --no-cache-dir --disable-pip-version-check --target /tmp/workbench/tools uv==0.13.9
+    && python3 -m venv /opt/az
+
+COPY --from=uv ["/tmp/workbench/tools", "/tmp/workbench/tools"]
 
 # azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then azure-cli-core and
 # its dependencies, pinned as resolved: they change with the azure-cli version only.

@@ -241,6 +241,7 @@ class _Renderer:
     def render(self) -> BuildContext:
         lines = self._header()
         if self.builder:
+            lines += self._uv_stage()
             lines += self._builder_stage()
             lines += self._final_stage_from_builder()
         else:
@@ -305,6 +306,39 @@ class _Renderer:
         lines += [*self._install_comment(), *_run(steps), ""]
         return lines
 
+    def _uv_stage(self) -> list[str]:
+        """The installer in a stage of its own: BuildKit fetches it while the builder installs
+        its OS tools (the classic builder runs the two one after the other)."""
+        if not self.uv:
+            return []
+        lines = [
+            "# ---- uv stage: the builder's installer; only its folder is copied to the builder",
+            *_comment(
+                f"uv {UV_VERSION} installs (pip stays a recipe option: [pip] installer = "
+                f'"pip"). It comes from the same index with the same CA, through a venv\'s own '
+                "pip, in a stage BuildKit builds at the same time as the builder's OS tools."
+            ),
+            f"FROM {_image(self.r.base)} AS uv",
+            "",
+            *self._index_arg(),
+        ]
+        lines += self._copy_staged(self._ca_input())
+        steps = [f"python3 -m venv {VENV}", f"{self._pip((f'--target {TOOLS}',))} uv=={UV_VERSION}"]
+        return [*lines, *_run(steps), ""]
+
+    def _index_arg(self) -> list[str]:
+        if not self.secret_index:
+            return []
+        return [
+            *_comment(
+                f"The index URL carries credentials: a build arg of this stage only "
+                f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
+                "environment, and the final stage never sees it."
+            ),
+            f"ARG {_INDEX_ARG}",
+            "",
+        ]
+
     def _builder_stage(self) -> list[str]:
         why = (
             "the pip CA bundle is COPYed here and must not reach the final image (the classic "
@@ -322,19 +356,12 @@ class _Renderer:
             ),
             f"FROM {_image(self.r.base)} AS builder",
             "",
+            *self._index_arg(),
         ]
-        if self.secret_index:
-            lines += [
-                *_comment(
-                    f"The index URL carries credentials: a build arg of this stage only "
-                    f"(docker build --build-arg {_INDEX_ARG}=...); pip reads it from the "
-                    "environment, and the final stage never sees it."
-                ),
-                f"ARG {_INDEX_ARG}",
-                "",
-            ]
         lines += self._copy_staged(self._ca_input())
         lines += [*self._tools_comment(), *_run(self._tool_steps()), ""]
+        if self.uv:
+            lines += [f'COPY --from=uv ["{TOOLS}", "{TOOLS}"]', ""]
         core, sdk = self._install_layers()
         lines += self._layer(
             "azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then "
@@ -377,11 +404,7 @@ class _Renderer:
                 "this target (builder only)."
             )
         if self.uv:
-            notes.append(
-                f"uv {UV_VERSION} installs (pip stays a recipe option: [pip] installer = "
-                f'"pip"); it comes from the same index with the same CA, into {TOOLS}, '
-                "which is never copied."
-            )
+            notes.append(f"uv comes from the uv stage into {TOOLS}, which is never copied on.")
         elif self.root:
             notes.append("pip installs: uv cannot write a --root tree for a system-mode image.")
         return [line for note in notes for line in _comment(note)]
@@ -613,13 +636,11 @@ class _Renderer:
         return steps
 
     def _tool_steps(self) -> list[str]:
-        """A builder's first layer: build deps, the venv, uv."""
+        """A builder's first layer: build deps, binutils for strip-binaries, the venv."""
         steps = self._build_dep_steps(update=True)
         steps += self._strip_tool_steps(final=False)[0]
         if self.r.mode != "system":
             steps.append(f"python3 -m venv {VENV}")
-        if self.uv:  # the venv's own pip puts uv beside it, in a folder never copied
-            steps.append(f"{self._pip((f'--target {TOOLS}',))} uv=={UV_VERSION}")
         return steps
 
     def _install_layers(self) -> tuple[list[str], list[str]]:
