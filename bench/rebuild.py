@@ -79,9 +79,10 @@ def single_run(dockerfile: str) -> str:
     lines = logical_lines(dockerfile)
     starts = [i for i, line in enumerate(lines) if _keyword(line) == "FROM"]
     head, builder, final = lines[: starts[-2]], lines[starts[-2] : starts[-1]], lines[starts[-1] :]
-    copies = [s for line in builder if _keyword(line) == "COPY" for s in json.loads(line[5:])[:-1]]
+    staged = [line for line in builder if _keyword(line) == "COPY" and "--from=" not in line]
+    copies = [s for line in staged for s in json.loads(line[5:])[:-1]]
     runs = [line[4:] for line in builder if _keyword(line) == "RUN"]
-    rest = [line for line in builder[1:] if _keyword(line) not in ("COPY", "RUN")]
+    rest = [line for line in builder[1:] if _keyword(line) != "RUN" and line not in staged]
     copy = [f"COPY {json.dumps([*copies, '/tmp/workbench/'])}"] * bool(copies)
     out = [*head, builder[0], *rest, *copy, f"RUN {' && '.join(runs)}", *final]
     return "\n".join(out) + "\n"

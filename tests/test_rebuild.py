@@ -23,8 +23,9 @@ def test_multistage_steps_give_every_mode_a_figure(tmp_path):
     assert estimate.trim_toggle_s == 2 + tail  # COPY trim.py/trim.json, the trim RUN
     assert estimate.package_added_s == 1 + 2 + tail  # the SDK RUN too (and nothing of core)
     final = max(i for i, s in enumerate(steps) if s.startswith("FROM"))
-    builder_runs = sum(1 for s in steps[:final] if s.startswith("RUN"))
-    assert builder_runs == 4  # tools, azure-cli + core, the SDK set, the trims
+    builder = next(i for i, s in enumerate(steps) if s.endswith(" AS builder"))
+    builder_runs = sum(1 for s in steps[builder:final] if s.startswith("RUN"))
+    assert builder_runs == 4  # tools, azure-cli + core, the SDK set, the trims (uv: a stage)
     assert estimate.single_stage_s == builder_runs + len(steps) - final - 1  # + final stage
     lines = estimate.lines("venv")
     assert lines[2].startswith("> system / venv: any change ~") and "one RUN" in lines[2]
