@@ -101,7 +101,7 @@ def lint(ctx: BuildContext) -> list[str]:
     installer = {s for s, k, a in steps if k == "FROM" and a.endswith(" AS uv")}  # uv only
     for stage in range(last + 1):
         runs = [a for s, k, a in steps if s == stage and k == "RUN"]
-        if len(runs) > 1 and stage not in builders:  # a builder's waste is discarded
+        if len(runs) > 1 and stage not in builders | installer:  # their waste is discarded
             problems.append(f"stage {stage}: {len(runs)} RUN instructions, want one")
         installs = " && ".join(r for r in runs if "pip install" in r and stage not in installer)
         if installs and "--require-hashes" not in installs:

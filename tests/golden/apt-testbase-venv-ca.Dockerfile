@@ -33,11 +33,13 @@
 # the builder's OS tools.
 FROM workbench-test/debian-python:bookworm AS uv
 
+RUN : \
+    && python3 -m venv /opt/az
+
 # Build inputs: the pip CA bundle.
 COPY ["workbench-build/pip-ca.pem", "/tmp/workbench/"]
 
 RUN : \
-    && python3 -m venv /opt/az \
     && /opt/az/bin/python -m pip install --no-cache-dir --disable-pip-version-check --cert /tmp/workbench/pip-ca.pem --target /tmp/workbench/tools uv==0.13.9
 
 # ---- builder stage: installs and trims in cached layers; discarded after the build

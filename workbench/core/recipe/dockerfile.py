@@ -322,9 +322,16 @@ class _Renderer:
             "",
             *self._index_arg(),
         ]
-        lines += self._copy_staged(self._ca_input())
-        steps = [f"python3 -m venv {VENV}", f"{self._pip((f'--target {TOOLS}',))} uv=={UV_VERSION}"]
-        return [*lines, *_run(steps), ""]
+        venv, pip = (
+            f"python3 -m venv {VENV}",
+            f"{self._pip((f'--target {TOOLS}',))} uv=={UV_VERSION}",
+        )
+        ca = self._ca_input()
+        if not ca:
+            return [*lines, *_run([venv, pip]), ""]
+        # the venv first: a stage opening with the builder's own COPY would share its cached
+        # layer on the classic builder, whose cache then mixes up the two stages' next steps
+        return [*lines, *_run([venv]), "", *self._copy_staged(ca), *_run([pip]), ""]
 
     def _index_arg(self) -> list[str]:
         if not self.secret_index:
