@@ -3,10 +3,10 @@
 # Azure CLI 2.91.0 on python:3.12-alpine (apk packages), install mode multistage.
 # No trims selected.
 
-# ---- uv stage: the builder's installer; only its folder is copied to the builder
+# ---- uv stage: the venv and the builder's installer, copied to the builder
 # uv 0.13.9 installs (pip stays a recipe option: [pip] installer = "pip"). It comes from the same
-# index with the same CA, through a venv's own pip, in a stage BuildKit builds at the same time as
-# the builder's OS tools.
+# index with the same CA, through the venv's own pip, into /tmp/workbench/tools; BuildKit builds
+# this stage at the same time as the builder's OS tools.
 FROM python:3.12-alpine AS uv
 
 RUN : \
@@ -20,11 +20,7 @@ RUN : \
 # layer deletes costs nothing, since only the result is copied.
 FROM python:3.12-alpine AS builder
 
-# Tools: they change with the base image or workbench only.
-# uv comes from the uv stage into /tmp/workbench/tools, which is never copied on.
-RUN : \
-    && python3 -m venv /opt/az
-
+COPY --from=uv ["/opt/az", "/opt/az"]
 COPY --from=uv ["/tmp/workbench/tools", "/tmp/workbench/tools"]
 
 # azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then azure-cli-core and

@@ -27,10 +27,10 @@
 #   strip-binaries: strip --strip-unneeded the ELF shared objects (binutils in the builder only):
 #     their symbol tables go, the symbols the loader links by stay
 
-# ---- uv stage: the builder's installer; only its folder is copied to the builder
+# ---- uv stage: the venv and the builder's installer, copied to the builder
 # uv 0.13.9 installs (pip stays a recipe option: [pip] installer = "pip"). It comes from the same
-# index with the same CA, through a venv's own pip, in a stage BuildKit builds at the same time as
-# the builder's OS tools.
+# index with the same CA, through the venv's own pip, into /tmp/workbench/tools; BuildKit builds
+# this stage at the same time as the builder's OS tools.
 FROM python:3.11-slim-bookworm AS uv
 
 RUN : \
@@ -45,11 +45,11 @@ RUN : \
 FROM python:3.11-slim-bookworm AS builder
 
 # Tools: they change with the base image or workbench only.
-# uv comes from the uv stage into /tmp/workbench/tools, which is never copied on.
+# The venv and uv (/tmp/workbench/tools, never copied on) come from the uv stage.
 RUN : \
-    && apt-get update && apt-get install -y --no-install-recommends binutils \
-    && python3 -m venv /opt/az
+    && apt-get update && apt-get install -y --no-install-recommends binutils
 
+COPY --from=uv ["/opt/az", "/opt/az"]
 COPY --from=uv ["/tmp/workbench/tools", "/tmp/workbench/tools"]
 
 # azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then azure-cli-core and

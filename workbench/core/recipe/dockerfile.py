@@ -307,16 +307,17 @@ class _Renderer:
         return lines
 
     def _uv_stage(self) -> list[str]:
-        """The installer in a stage of its own: BuildKit fetches it while the builder installs
-        its OS tools (the classic builder runs the two one after the other)."""
+        """The venv and the installer in a stage of their own: BuildKit makes them while the
+        builder installs its OS tools (the classic builder runs the two one after the other)."""
         if not self.uv:
             return []
         lines = [
-            "# ---- uv stage: the builder's installer; only its folder is copied to the builder",
+            "# ---- uv stage: the venv and the builder's installer, copied to the builder",
             *_comment(
                 f"uv {UV_VERSION} installs (pip stays a recipe option: [pip] installer = "
-                f'"pip"). It comes from the same index with the same CA, through a venv\'s own '
-                "pip, in a stage BuildKit builds at the same time as the builder's OS tools."
+                f'"pip"). It comes from the same index with the same CA, through the venv\'s own '
+                f"pip, into {TOOLS}; BuildKit builds this stage at the same time as the "
+                "builder's OS tools."
             ),
             f"FROM {_image(self.r.base)} AS uv",
             "",
@@ -366,9 +367,14 @@ class _Renderer:
             *self._index_arg(),
         ]
         lines += self._copy_staged(self._ca_input())
-        lines += [*self._tools_comment(), *_run(self._tool_steps()), ""]
+        tools = self._tool_steps()
+        lines += [*self._tools_comment(), *_run(tools), ""] if tools else []
         if self.uv:
-            lines += [f'COPY --from=uv ["{TOOLS}", "{TOOLS}"]', ""]
+            lines += [
+                f'COPY --from=uv ["{VENV}", "{VENV}"]',
+                f'COPY --from=uv ["{TOOLS}", "{TOOLS}"]',
+                "",
+            ]
         core, sdk = self._install_layers()
         lines += self._layer(
             "azure-cli with --no-deps (its Requires-Dist pulls in every SDK, ~674 MB), then "
@@ -411,7 +417,7 @@ class _Renderer:
                 "this target (builder only)."
             )
         if self.uv:
-            notes.append(f"uv comes from the uv stage into {TOOLS}, which is never copied on.")
+            notes.append(f"The venv and uv ({TOOLS}, never copied on) come from the uv stage.")
         elif self.root:
             notes.append("pip installs: uv cannot write a --root tree for a system-mode image.")
         return [line for note in notes for line in _comment(note)]
@@ -643,10 +649,11 @@ class _Renderer:
         return steps
 
     def _tool_steps(self) -> list[str]:
-        """A builder's first layer: build deps, binutils for strip-binaries, the venv."""
+        """A builder's first layer: build deps, binutils for strip-binaries, the venv (with
+        uv, the venv comes from the uv stage)."""
         steps = self._build_dep_steps(update=True)
         steps += self._strip_tool_steps(final=False)[0]
-        if self.r.mode != "system":
+        if self.r.mode != "system" and not self.uv:
             steps.append(f"python3 -m venv {VENV}")
         return steps
 
