@@ -115,6 +115,15 @@ def test_blog_sample_context_lists_reached_files_and_keep_table_keeps_modules_wh
     assert not any(p.startswith(CM + "vm/aaz/") for p in gone)
 
 
+def test_a_validator_imported_inside_the_command_table_keeps_what_it_imports(tmp_path):
+    """storage's commands.py imports its validators inside load_command_table; upload-batch's
+    validator imports storage_url_helpers in its body: prune-command-files must keep it."""
+    script = tmp_path / "up.sh"
+    script.write_text("az storage blob upload-batch -d c -s . --account-name a\n")
+    kept = scripts_context([script]).module_files["storage"]
+    assert {"_validators.py", "storage_url_helpers.py"} <= kept
+
+
 # ---- prune-pygments ----------------------------------------------------------------------
 def test_pruned_pygments_still_colours_json_and_yaml(tmp_path):
     site = make_tree(tmp_path / "root", {})
