@@ -20,6 +20,8 @@ RUN : \
 # layer deletes costs nothing, since only the result is copied.
 FROM python:3.11-slim-bookworm AS builder
 
+# Tools: they change with the base image or workbench only.
+# The venv and uv (/tmp/workbench/tools, never copied on) come from the uv stage.
 COPY --from=uv ["/opt/az", "/opt/az"]
 COPY --from=uv ["/tmp/workbench/tools", "/tmp/workbench/tools"]
 

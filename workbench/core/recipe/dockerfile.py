@@ -368,7 +368,8 @@ class _Renderer:
         ]
         lines += self._copy_staged(self._ca_input())
         tools = self._tool_steps()
-        lines += [*self._tools_comment(), *_run(tools), ""] if tools else []
+        lines += self._tools_comment() if tools or self.uv else []
+        lines += [*_run(tools), ""] if tools else []
         if self.uv:
             lines += [
                 f'COPY --from=uv ["{VENV}", "{VENV}"]',
